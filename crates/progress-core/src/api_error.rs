@@ -1,0 +1,345 @@
+//! Errors the service answers with (status >= 300), decoded from any of the shapes of
+//! API.md §1 "Errors", and response decoding that routes a status to success or error.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::progress::{decode_progress, DecodeError, Progress};
+use crate::time::{parse_http_date, unix_seconds};
+
+/// Response header carrying the request id support asks for.
+pub const HEADER_REQUEST_ID: &str = "X-Request-Id";
+/// Longest raw body text kept in an error message, in bytes.
+pub const MAX_RAW_MESSAGE: usize = 512;
+
+/// When to retry, as the `Retry-After` header said it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// A number of seconds.
+    Delay(Duration),
+    /// An HTTP date.
+    At(SystemTime),
+}
+
+impl RetryAfter {
+    /// Parses a `Retry-After` value: delay-seconds or an IMF-fixdate.
+    pub fn parse(value: &str) -> Option<RetryAfter> {
+        let v = value.trim();
+        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+            return v
+                .parse::<u64>()
+                .ok()
+                .map(|s| RetryAfter::Delay(Duration::from_secs(s)));
+        }
+        parse_http_date(v).map(RetryAfter::At)
+    }
+
+    /// The delay from `now` (zero for a date in the past).
+    pub fn delay_from(&self, now: SystemTime) -> Duration {
+        match self {
+            RetryAfter::Delay(d) => *d,
+            RetryAfter::At(t) => Duration::from_secs(unix_seconds(*t).saturating_sub(unix_seconds(now))),
+        }
+    }
+}
+
+/// An error answered by the service or a gateway in front of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// `error_code` (`APIGW.0301`, `DMS.00404022`, …), or the status as text when the body
+    /// had none.
+    pub error_code: String,
+    /// `error_msg`, or the body's raw text (bounded) when it was not a known JSON shape.
+    pub error_msg: String,
+    /// `X-Request-Id` of the response, what support asks for.
+    pub request_id: Option<String>,
+    /// `encoded_authorization_message` of an IAM policy denial (403).
+    pub encoded_authorization_message: Option<String>,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<RetryAfter>,
+}
+
+impl ApiError {
+    /// 429 (throttled) and 5xx are worth retrying; other statuses are the caller's fault or final.
+    pub fn is_retryable(&self) -> bool {
+        self.status == 429 || (500..=599).contains(&self.status)
+    }
+
+    /// The delay the server asked for, measured from `now`.
+    pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        self.retry_after.map(|r| r.delay_from(now))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {} {}: {}", self.status, self.error_code, self.error_msg)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// What a response meant when it was not a progress.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    /// The service answered with an error status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// A 2xx answer whose body could not be decoded.
+    #[error("{error}{}", .request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default())]
+    Decode {
+        /// What was wrong.
+        error: DecodeError,
+        /// `X-Request-Id` of the response.
+        request_id: Option<String>,
+    },
+}
+
+/// The value of header `name` in `headers` (case-insensitive).
+pub fn find_header<'a>(headers: &'a [(&str, &str)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// Decodes a whole `ShowBackgroundTaskProgress` response: a 2xx body into a [`Progress`],
+/// anything else into an [`ApiError`].
+pub fn decode_response(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Progress, ResponseError> {
+    if (200..=299).contains(&status) {
+        return decode_progress(body).map_err(|error| ResponseError::Decode {
+            error,
+            request_id: find_header(headers, HEADER_REQUEST_ID).map(str::to_owned),
+        });
+    }
+    Err(ResponseError::Api(Box::new(decode_api_error(status, headers, body))))
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The (code, message) of the first known shape in `obj`, looking one level into nested
+/// objects for shape 4.
+fn find_shape(obj: &serde_json::Map<String, Value>, depth: u8) -> Option<(Option<String>, Option<String>)> {
+    const SHAPES: [(&str, &str); 3] = [
+        ("error_code", "error_msg"),
+        ("errorCode", "errorMsg"),
+        ("code", "message"),
+    ];
+    for (code_key, msg_key) in SHAPES {
+        let code = obj.get(code_key).and_then(scalar_text);
+        let msg = obj.get(msg_key).and_then(scalar_text);
+        if code.is_some() || msg.is_some() {
+            return Some((code, msg));
+        }
+    }
+    if depth == 0 {
+        return None;
+    }
+    obj.values().find_map(|v| match v {
+        Value::Object(inner) => find_shape(inner, depth - 1),
+        _ => None,
+    })
+}
+
+fn bounded_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.len() <= MAX_RAW_MESSAGE {
+        return text.to_owned();
+    }
+    let mut end = MAX_RAW_MESSAGE;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], body.len())
+}
+
+/// Decodes an error response in any of the shapes of API.md (first match wins). A body that
+/// is not JSON, or JSON of no known shape, keeps its raw text (bounded to
+/// [`MAX_RAW_MESSAGE`] bytes) as the message, and the code falls back to the status.
+pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> ApiError {
+    let parsed: Option<serde_json::Map<String, Value>> = serde_json::from_slice(body).ok();
+    let (code, msg, encoded) = match &parsed {
+        Some(obj) => {
+            let (code, msg) = find_shape(obj, 1).unwrap_or((None, None));
+            let encoded = obj.get("encoded_authorization_message").and_then(scalar_text);
+            (code, msg, encoded)
+        }
+        None => (None, None, None),
+    };
+    let error_msg = match msg {
+        Some(m) => m,
+        None if code.is_some() => String::new(),
+        None if body.iter().all(u8::is_ascii_whitespace) => default_reason(status).to_owned(),
+        None => bounded_text(body),
+    };
+    ApiError {
+        status,
+        error_code: code
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| status.to_string()),
+        error_msg,
+        request_id: find_header(headers, HEADER_REQUEST_ID).map(str::to_owned),
+        encoded_authorization_message: encoded,
+        retry_after: find_header(headers, "Retry-After").and_then(RetryAfter::parse),
+    }
+}
+
+fn default_reason(status: u16) -> &'static str {
+    match status {
+        300..=399 => "redirect not followed (it would send the signed request to another host)",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "no error body",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    const RID: [(&str, &str); 1] = [("x-request-id", "req-123")];
+
+    #[test]
+    fn shape_1_dms_and_gateway() {
+        let e = decode_api_error(401, &RID, br#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail"}"#);
+        assert_eq!(e.status, 401);
+        assert_eq!(e.error_code, "APIGW.0301");
+        assert!(e.error_msg.starts_with("Incorrect IAM"));
+        assert_eq!(e.request_id.as_deref(), Some("req-123"));
+        assert!(!e.is_retryable());
+        assert_eq!(e.to_string(), "HTTP 401 APIGW.0301: Incorrect IAM authentication information: verify aksk signature fail (request id req-123)");
+    }
+
+    #[test]
+    fn shapes_2_3_and_nested() {
+        let e = decode_api_error(
+            404,
+            &[],
+            br#"{"errorCode":"DMS.00404022","errorMsg":"instance does not exist"}"#,
+        );
+        assert_eq!(
+            (e.error_code.as_str(), e.error_msg.as_str()),
+            ("DMS.00404022", "instance does not exist")
+        );
+        let e = decode_api_error(
+            400,
+            &[],
+            br#"{"code":"DMS.00400062","message":"invalid parameter"}"#,
+        );
+        assert_eq!(
+            (e.error_code.as_str(), e.error_msg.as_str()),
+            ("DMS.00400062", "invalid parameter")
+        );
+        let e = decode_api_error(500, &[], br#"{"error":{"code":"X.1","message":"nested"}}"#);
+        assert_eq!((e.error_code.as_str(), e.error_msg.as_str()), ("X.1", "nested"));
+        let e = decode_api_error(
+            400,
+            &[],
+            br#"{"error_code":"A","error_msg":"first","code":"B","message":"second"}"#,
+        );
+        assert_eq!(e.error_code, "A", "first shape wins");
+        let e = decode_api_error(400, &[], br#"{"error_code": 400123, "error_msg": null}"#);
+        assert_eq!((e.error_code.as_str(), e.error_msg.as_str()), ("400123", ""));
+    }
+
+    #[test]
+    fn iam_denial_keeps_encoded_message() {
+        let e = decode_api_error(
+            403,
+            &[],
+            br#"{"error_code":"DMS.403","error_msg":"denied","encoded_authorization_message":"xyz"}"#,
+        );
+        assert_eq!(e.encoded_authorization_message.as_deref(), Some("xyz"));
+    }
+
+    #[test]
+    fn non_json_bodies_keep_bounded_raw_text() {
+        let e = decode_api_error(502, &RID, b"<html><body>502 Bad Gateway</body></html>");
+        assert_eq!(e.error_code, "502");
+        assert_eq!(e.error_msg, "<html><body>502 Bad Gateway</body></html>");
+        assert!(e.is_retryable());
+        let big = vec![b'x'; 10_000];
+        let e = decode_api_error(500, &[], &big);
+        assert!(
+            e.error_msg.len() < MAX_RAW_MESSAGE + 32 && e.error_msg.ends_with("(10000 bytes)"),
+            "{}",
+            e.error_msg
+        );
+        let e = decode_api_error(503, &[], b"");
+        assert_eq!(
+            (e.error_code.as_str(), e.error_msg.as_str()),
+            ("503", "Service Unavailable")
+        );
+        let e = decode_api_error(400, &[], br#"{"unrelated": 1}"#);
+        assert_eq!(
+            (e.error_code.as_str(), e.error_msg.as_str()),
+            ("400", r#"{"unrelated": 1}"#)
+        );
+        let e = decode_api_error(302, &[("Location", "http://elsewhere")], b"");
+        assert!(e.error_msg.contains("redirect not followed"));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let e = decode_api_error(429, &[("Retry-After", "3")], b"");
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(UNIX_EPOCH), Some(Duration::from_secs(3)));
+        let e = decode_api_error(503, &[("retry-after", "Sun, 06 Nov 1994 08:49:37 GMT")], b"");
+        assert_eq!(
+            e.retry_after(UNIX_EPOCH + Duration::from_secs(784_111_770)),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            e.retry_after(UNIX_EPOCH + Duration::from_secs(784_111_999)),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            decode_api_error(429, &[("Retry-After", "soon")], b"").retry_after,
+            None
+        );
+    }
+
+    #[test]
+    fn response_routing() {
+        assert!(decode_response(200, &[], br#"{"progress_percentage": 5}"#).is_ok());
+        match decode_response(200, &RID, b"not json") {
+            Err(ResponseError::Decode { request_id, error }) => {
+                assert_eq!(request_id.as_deref(), Some("req-123"));
+                assert_eq!(error.message, "the body is not a JSON object");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decode_response(404, &[], b"{}"),
+            Err(ResponseError::Api(e)) if e.status == 404
+        ));
+    }
+}

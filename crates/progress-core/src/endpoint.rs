@@ -1,0 +1,469 @@
+//! Where requests go: the official region table, explicit endpoints, and the
+//! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override the official SDKs honour (API.md §2).
+
+use std::fmt;
+
+use crate::credentials::Environment;
+
+/// The 34 regions of the official endpoint table.
+pub const REGIONS: [&str; 34] = [
+    "ae-ad-1",
+    "af-north-1",
+    "af-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-east-4",
+    "cn-east-5",
+    "cn-north-1",
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-9",
+    "cn-north-11",
+    "cn-north-12",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-south-4",
+    "cn-southwest-2",
+    "cn-southwest-3",
+    "eu-west-0",
+    "eu-west-101",
+    "la-north-2",
+    "la-south-2",
+    "me-east-1",
+    "my-kualalumpur-1",
+    "na-mexico-1",
+    "ru-moscow-1",
+    "ru-northwest-2",
+    "sa-brazil-1",
+    "tr-west-1",
+];
+
+/// `http` or `https`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Plain HTTP (an emulator, a private gateway).
+    Http,
+    /// HTTPS, the default.
+    Https,
+}
+
+impl Scheme {
+    /// `"http"` or `"https"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// 80 or 443.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// A validated endpoint: scheme, host and optional port; nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    scheme: Scheme,
+    host: String,
+    port: Option<u16>,
+}
+
+/// Why an endpoint or region was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// The endpoint text is empty.
+    #[error("endpoint is empty")]
+    Empty,
+    /// A scheme other than http/https.
+    #[error("endpoint {endpoint:?}: unsupported scheme {scheme:?} (use http:// or https://)")]
+    UnsupportedScheme {
+        /// The endpoint as given.
+        endpoint: String,
+        /// The scheme found.
+        scheme: String,
+    },
+    /// The endpoint has a part that an endpoint must not have.
+    #[error("endpoint {endpoint:?}: {part} is not allowed, give only scheme, host and port")]
+    UnexpectedPart {
+        /// The endpoint as given.
+        endpoint: String,
+        /// "a path", "a query", "a fragment" or "user information".
+        part: &'static str,
+    },
+    /// The host is empty or has characters a host cannot have.
+    #[error("endpoint {endpoint:?}: invalid host {host:?}")]
+    InvalidHost {
+        /// The endpoint as given.
+        endpoint: String,
+        /// The host part.
+        host: String,
+    },
+    /// The port is not a number in 1..=65535.
+    #[error("endpoint {endpoint:?}: invalid port {port:?} (expected 1-65535)")]
+    InvalidPort {
+        /// The endpoint as given.
+        endpoint: String,
+        /// The port part.
+        port: String,
+    },
+    /// The region is not in the table and has no override.
+    #[error("unknown region {region:?}{}", suggest(.suggestions))]
+    UnknownRegion {
+        /// The region as given.
+        region: String,
+        /// Known regions that look alike.
+        suggestions: Vec<&'static str>,
+    },
+}
+
+fn suggest(s: &[&str]) -> String {
+    if s.is_empty() {
+        format!(" (known regions: {})", REGIONS.join(", "))
+    } else {
+        format!(" (did you mean {}?)", s.join(" or "))
+    }
+}
+
+fn is_host_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.')
+}
+
+impl Endpoint {
+    /// Parses `http[s]://host[:port]`; no scheme means `https://`. A trailing `/` is accepted;
+    /// any other path, a query, a fragment or user information is refused.
+    pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
+        let endpoint = text.trim();
+        if endpoint.is_empty() {
+            return Err(EndpointError::Empty);
+        }
+        let owned = || endpoint.to_owned();
+        let (scheme, rest) = match endpoint.split_once("://") {
+            Some((s, rest)) => {
+                let scheme = match s.to_ascii_lowercase().as_str() {
+                    "http" => Scheme::Http,
+                    "https" => Scheme::Https,
+                    _ => {
+                        return Err(EndpointError::UnsupportedScheme {
+                            endpoint: owned(),
+                            scheme: s.to_owned(),
+                        })
+                    }
+                };
+                (scheme, rest)
+            }
+            None => (Scheme::Https, endpoint),
+        };
+        let unexpected = |part| {
+            Err(EndpointError::UnexpectedPart {
+                endpoint: owned(),
+                part,
+            })
+        };
+        if rest.contains('#') {
+            return unexpected("a fragment");
+        }
+        if rest.contains('?') {
+            return unexpected("a query");
+        }
+        let authority = match rest.split_once('/') {
+            Some((a, "")) => a,
+            Some(_) => return unexpected("a path"),
+            None => rest,
+        };
+        if authority.contains('@') {
+            return unexpected("user information");
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let Some((addr, after)) = v6.split_once(']') else {
+                return Err(EndpointError::InvalidHost {
+                    endpoint: owned(),
+                    host: authority.to_owned(),
+                });
+            };
+            if addr.is_empty()
+                || !addr
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            {
+                return Err(EndpointError::InvalidHost {
+                    endpoint: owned(),
+                    host: authority.to_owned(),
+                });
+            }
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':').unwrap_or(p)),
+            };
+            (format!("[{addr}]"), port)
+        } else {
+            let (h, p) = match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            };
+            if h.is_empty() || !h.chars().all(is_host_char) || h.starts_with(['.', '-']) {
+                return Err(EndpointError::InvalidHost {
+                    endpoint: owned(),
+                    host: h.to_owned(),
+                });
+            }
+            (h.to_ascii_lowercase(), p)
+        };
+        let port = match port {
+            None => None,
+            Some(p) => match p.parse::<u16>() {
+                Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+                _ => {
+                    return Err(EndpointError::InvalidPort {
+                        endpoint: owned(),
+                        port: p.to_owned(),
+                    })
+                }
+            },
+        };
+        Ok(Endpoint { scheme, host, port })
+    }
+
+    /// The endpoint of `region`: the `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override from
+    /// `env` if set (its first comma-separated entry), else the official table. An unknown
+    /// region without an override is an error that lists near matches.
+    pub fn for_region(region: &str, env: &dyn Environment) -> Result<Endpoint, EndpointError> {
+        let region = region.trim();
+        if let Some(over) = env.var(&region_override_var(region)) {
+            if let Some(first) = over.split(',').map(str::trim).find(|s| !s.is_empty()) {
+                return Endpoint::parse(first);
+            }
+        }
+        let region_lc = region.to_ascii_lowercase();
+        if !REGIONS.contains(&region_lc.as_str()) {
+            return Err(EndpointError::UnknownRegion {
+                region: region.to_owned(),
+                suggestions: near_regions(&region_lc),
+            });
+        }
+        let domain = if region_lc == "eu-west-101" {
+            "myhuaweicloud.eu"
+        } else {
+            "myhuaweicloud.com"
+        };
+        Ok(Endpoint {
+            scheme: Scheme::Https,
+            host: format!("dms.{region_lc}.{domain}"),
+            port: None,
+        })
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host (lower-case; an IPv6 address keeps its brackets).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port as given, `None` when the scheme's default is implied.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The port to connect to.
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+
+    /// The `Host` header value: the host, plus `:port` only when it is not the default.
+    pub fn host_header(&self) -> String {
+        match self.port {
+            Some(p) if p != self.scheme.default_port() => format!("{}:{p}", self.host),
+            _ => self.host.clone(),
+        }
+    }
+
+    /// `scheme://host[:port]`, no trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.scheme.as_str(), self.host_header())
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.base_url())
+    }
+}
+
+/// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}`: region upper-cased, `-` → `_`.
+pub fn region_override_var(region: &str) -> String {
+    format!(
+        "HUAWEICLOUD_SDK_REGION_KAFKA_{}",
+        region.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// The official table as `(region, endpoint)` pairs.
+pub fn region_table() -> impl Iterator<Item = (&'static str, Endpoint)> {
+    const NO_ENV: [(&str, &str); 0] = [];
+    REGIONS.iter().map(|r| {
+        (
+            *r,
+            Endpoint::for_region(r, &NO_ENV).expect("table regions resolve"),
+        )
+    })
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn near_regions(region: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = REGIONS
+        .iter()
+        .map(|r| (levenshtein(region, r), *r))
+        .filter(|(d, r)| *d <= 2 || (region.len() >= 4 && r.starts_with(region)))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NO_ENV: [(&str, &str); 0] = [];
+
+    #[test]
+    fn table_endpoints() {
+        assert_eq!(REGIONS.len(), 34);
+        let e = Endpoint::for_region("cn-north-4", &NO_ENV).unwrap();
+        assert_eq!(e.base_url(), "https://dms.cn-north-4.myhuaweicloud.com");
+        assert_eq!(
+            Endpoint::for_region("eu-west-101", &NO_ENV).unwrap().base_url(),
+            "https://dms.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(region_table().count(), 34);
+    }
+
+    #[test]
+    fn unknown_region_suggests_near_matches() {
+        let e = Endpoint::for_region("cn-nort-4", &NO_ENV).unwrap_err();
+        assert_eq!(
+            e,
+            EndpointError::UnknownRegion {
+                region: "cn-nort-4".into(),
+                suggestions: vec!["cn-north-4", "cn-north-1", "cn-north-2"]
+            }
+        );
+        assert!(e.to_string().contains("did you mean cn-north-4"));
+        let e = Endpoint::for_region("mars-1", &NO_ENV).unwrap_err();
+        assert!(e.to_string().contains("known regions: ae-ad-1"), "{e}");
+    }
+
+    #[test]
+    fn override_from_env_wins_and_may_name_a_new_region() {
+        let env = [(
+            "HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4",
+            " http://127.0.0.1:8080 , https://other",
+        )];
+        assert_eq!(
+            Endpoint::for_region("cn-north-4", &env).unwrap().base_url(),
+            "http://127.0.0.1:8080"
+        );
+        let env = [("HUAWEICLOUD_SDK_REGION_KAFKA_MY_LAB_1", "gw.lab")];
+        assert_eq!(
+            Endpoint::for_region("my-lab-1", &env).unwrap().base_url(),
+            "https://gw.lab"
+        );
+        assert_eq!(
+            region_override_var("cn-north-4"),
+            "HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4"
+        );
+    }
+
+    #[test]
+    fn parses_explicit_endpoints() {
+        let e = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            (e.scheme(), e.host(), e.port()),
+            (Scheme::Http, "127.0.0.1", Some(8080))
+        );
+        assert_eq!(e.host_header(), "127.0.0.1:8080");
+        let e = Endpoint::parse("dms.example.com").unwrap();
+        assert_eq!(e.base_url(), "https://dms.example.com");
+        let e = Endpoint::parse("HTTPS://Dms.Example.com:443/").unwrap();
+        assert_eq!(
+            (e.host_header(), e.effective_port()),
+            ("dms.example.com".to_owned(), 443)
+        );
+        assert_eq!(Endpoint::parse("http://h:80").unwrap().host_header(), "h");
+        assert_eq!(
+            Endpoint::parse("http://[::1]:9000").unwrap().base_url(),
+            "http://[::1]:9000"
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_endpoints() {
+        assert_eq!(Endpoint::parse("  "), Err(EndpointError::Empty));
+        let part = |s: &str| match Endpoint::parse(s) {
+            Err(EndpointError::UnexpectedPart { part, .. }) => part,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(part("https://h/v2"), "a path");
+        assert_eq!(part("https://h?x=1"), "a query");
+        assert_eq!(part("https://h#f"), "a fragment");
+        assert_eq!(part("https://user:pw@h"), "user information");
+        assert!(matches!(
+            Endpoint::parse("ftp://h"),
+            Err(EndpointError::UnsupportedScheme { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://h:0"),
+            Err(EndpointError::InvalidPort { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://h:99999"),
+            Err(EndpointError::InvalidPort { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://h:+80"),
+            Err(EndpointError::InvalidPort { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://h:"),
+            Err(EndpointError::InvalidPort { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://:80"),
+            Err(EndpointError::InvalidHost { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://a b"),
+            Err(EndpointError::InvalidHost { .. })
+        ));
+        assert!(matches!(
+            Endpoint::parse("http://[zz]"),
+            Err(EndpointError::InvalidHost { .. })
+        ));
+    }
+}

@@ -1,0 +1,481 @@
+//! The progress of a background task, and its tolerant decoding from a 200 body.
+//!
+//! Tolerance follows API.md §1 exactly: `statue` (sic) or `status`, times as integers,
+//! numeric strings or null, unknown states and non-numeric times kept as raw text, unknown
+//! fields ignored, missing numbers as `None`. Strict where a wrong answer would follow: a body
+//! that is not a JSON object, a percentage outside 0..=100, a `step_list` that is not a list.
+
+use std::fmt;
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// The state of one step.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StepStatus {
+    /// `COMPLETED`
+    Completed,
+    /// `IN_PROGRESS`
+    InProgress,
+    /// `FAILED`
+    Failed,
+    /// `WAITING`
+    Waiting,
+    /// Any other text, kept as sent (an empty string when the state is absent).
+    Other(String),
+}
+
+impl StepStatus {
+    /// Maps wire text to a state; unknown text is kept.
+    pub fn from_wire(s: &str) -> StepStatus {
+        match s {
+            "COMPLETED" => StepStatus::Completed,
+            "IN_PROGRESS" => StepStatus::InProgress,
+            "FAILED" => StepStatus::Failed,
+            "WAITING" => StepStatus::Waiting,
+            other => StepStatus::Other(other.to_owned()),
+        }
+    }
+
+    /// The wire text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StepStatus::Completed => "COMPLETED",
+            StepStatus::InProgress => "IN_PROGRESS",
+            StepStatus::Failed => "FAILED",
+            StepStatus::Waiting => "WAITING",
+            StepStatus::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A step's start or end time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TimeValue {
+    /// Milliseconds since the Unix epoch (sent as an integer or a numeric string).
+    EpochMillis(i64),
+    /// A value that is not a number, kept as sent (a string's text, or other JSON as JSON).
+    Raw(String),
+}
+
+impl TimeValue {
+    /// The epoch milliseconds, if the value was numeric.
+    pub fn epoch_millis(&self) -> Option<i64> {
+        match self {
+            TimeValue::EpochMillis(ms) => Some(*ms),
+            TimeValue::Raw(_) => None,
+        }
+    }
+}
+
+/// One step of a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Step name (`pre_check`, `disk_expansion`, …); empty if absent.
+    pub name: String,
+    /// Step state.
+    pub status: StepStatus,
+    /// When the step started; `None` until it does.
+    pub start_time: Option<TimeValue>,
+    /// When the step ended; `None` until it does.
+    pub end_time: Option<TimeValue>,
+}
+
+/// The progress of a task, as `ShowBackgroundTaskProgress` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Whole-task progress 0..=100; `None` when the service did not say.
+    pub percentage: Option<u8>,
+    /// Remaining time in seconds; `None` when the service did not say (or sent a negative value).
+    pub remain_time: Option<u64>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Progress {
+    /// Done: the percentage is 100 and every step is `COMPLETED`.
+    pub fn is_complete(&self) -> bool {
+        self.percentage == Some(100) && self.steps.iter().all(|s| s.status == StepStatus::Completed)
+    }
+
+    /// The index of the first `FAILED` step, if any.
+    pub fn failed_step(&self) -> Option<usize> {
+        self.steps.iter().position(|s| s.status == StepStatus::Failed)
+    }
+
+    /// The step running now: the first `IN_PROGRESS` step, if any.
+    pub fn current_step(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| s.status == StepStatus::InProgress)
+    }
+}
+
+/// A 2xx body that could not be understood. The message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot decode the progress response: {message}")]
+pub struct DecodeError {
+    /// What was wrong, naming the field (`step_list[1].start_time`, …).
+    pub message: String,
+}
+
+impl DecodeError {
+    fn new(message: impl Into<String>) -> Self {
+        DecodeError {
+            message: message.into(),
+        }
+    }
+}
+
+/// A JSON scalar as sent, before the field it belongs to decides what it means.
+#[derive(Debug)]
+enum Loose {
+    Null,
+    Int(i128),
+    Float(f64),
+    Str(String),
+    /// A bool, array or object: only its kind is kept.
+    Other(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Loose;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Loose, E> {
+                Ok(Loose::Null)
+            }
+            fn visit_none<E>(self) -> Result<Loose, E> {
+                Ok(Loose::Null)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Loose, E> {
+                Ok(Loose::Other("a boolean"))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Loose, E> {
+                Ok(Loose::Int(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Loose, E> {
+                Ok(Loose::Int(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Loose, E> {
+                Ok(Loose::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Loose, E> {
+                Ok(Loose::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Loose, E> {
+                Ok(Loose::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other("an array"))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Loose::Other("an object"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Loose {
+    /// An integer, from a JSON integer, an integral float or a numeric string.
+    fn integer(&self) -> Option<i128> {
+        match self {
+            Loose::Int(i) => Some(*i),
+            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Some(*f as i128),
+            Loose::Str(s) => s.trim().parse::<i128>().ok(),
+            _ => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Loose::Null => "null".into(),
+            Loose::Int(i) => i.to_string(),
+            Loose::Float(f) => f.to_string(),
+            Loose::Str(s) => format!("{:?}", truncate(s, 64)),
+            Loose::Other(kind) => (*kind).into(),
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[derive(Deserialize)]
+struct WireProgress {
+    progress_percentage: Option<Loose>,
+    remain_time: Option<Loose>,
+    step_list: Option<Loose2<Vec<WireStep>>>,
+}
+
+/// `null` or a `T`: a `step_list` of `null` is the same as an absent one.
+struct Loose2<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose2<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(Loose2)
+    }
+}
+
+#[derive(Deserialize)]
+struct WireStep {
+    name: Option<Loose>,
+    statue: Option<Loose>,
+    status: Option<Loose>,
+    start_time: Option<Loose>,
+    end_time: Option<Loose>,
+}
+
+fn text_of(v: Option<Loose>) -> Option<String> {
+    match v? {
+        Loose::Null => None,
+        Loose::Str(s) => Some(s),
+        Loose::Int(i) => Some(i.to_string()),
+        Loose::Float(f) => Some(f.to_string()),
+        Loose::Other(kind) => Some(format!("<{kind}>")),
+    }
+}
+
+fn time_of(v: Option<Loose>, field: impl Fn() -> String) -> Result<Option<TimeValue>, DecodeError> {
+    let Some(v) = v else { return Ok(None) };
+    if let Loose::Null = v {
+        return Ok(None);
+    }
+    if let Loose::Str(s) = &v {
+        if s.trim().is_empty() {
+            return Ok(None);
+        }
+    }
+    match v.integer() {
+        Some(i) => i64::try_from(i)
+            .map(|ms| Some(TimeValue::EpochMillis(ms)))
+            .map_err(|_| DecodeError::new(format!("{} is out of range: {i}", field()))),
+        None => Ok(Some(TimeValue::Raw(match v {
+            Loose::Str(s) => s,
+            other => other.describe(),
+        }))),
+    }
+}
+
+/// Decodes a 2xx body of `ShowBackgroundTaskProgress`.
+pub fn decode_progress(body: &[u8]) -> Result<Progress, DecodeError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        let what = if first.is_none() {
+            "the body is empty".to_owned()
+        } else if std::str::from_utf8(body).is_err() {
+            "the body is not UTF-8 text".to_owned()
+        } else {
+            "the body is not a JSON object".to_owned()
+        };
+        return Err(DecodeError::new(what));
+    }
+    let wire: WireProgress =
+        serde_json::from_slice(body).map_err(|e| DecodeError::new(format!("invalid JSON: {e}")))?;
+
+    let percentage = match wire.progress_percentage {
+        None | Some(Loose::Null) => None,
+        Some(v) => match v.integer() {
+            Some(p @ 0..=100) => Some(p as u8),
+            _ => {
+                return Err(DecodeError::new(format!(
+                    "progress_percentage must be an integer 0..=100, got {}",
+                    v.describe()
+                )))
+            }
+        },
+    };
+    let remain_time = match wire.remain_time {
+        None | Some(Loose::Null) => None,
+        Some(v) => match v.integer() {
+            Some(t) if t < 0 => None,
+            Some(t) => Some(
+                u64::try_from(t)
+                    .map_err(|_| DecodeError::new(format!("remain_time is out of range: {t}")))?,
+            ),
+            None => {
+                return Err(DecodeError::new(format!(
+                    "remain_time must be an integer, got {}",
+                    v.describe()
+                )))
+            }
+        },
+    };
+    let wire_steps = wire.step_list.and_then(|l| l.0).unwrap_or_default();
+    let mut steps = Vec::with_capacity(wire_steps.len());
+    for (i, s) in wire_steps.into_iter().enumerate() {
+        // `statue` is the current spelling; `status` the original one. Prefer `statue`.
+        let state = match (text_of(s.statue), text_of(s.status)) {
+            (Some(a), _) => a,
+            (None, Some(b)) => b,
+            (None, None) => String::new(),
+        };
+        steps.push(Step {
+            name: text_of(s.name).unwrap_or_default(),
+            status: StepStatus::from_wire(&state),
+            start_time: time_of(s.start_time, || format!("step_list[{i}].start_time"))?,
+            end_time: time_of(s.end_time, || format!("step_list[{i}].end_time"))?,
+        });
+    }
+    Ok(Progress {
+        percentage,
+        remain_time,
+        steps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SEED_EXAMPLE: &str = r#"{
+  "progress_percentage" : 100,
+  "remain_time" : 0,
+  "step_list" : [ {
+    "name" : "pre_check",
+    "statue" : "COMPLETED",
+    "start_time" : 1763350067752,
+    "end_time" : 1763350111208
+  }, {
+    "name" : "disk_expansion",
+    "statue" : "COMPLETED",
+    "start_time" : 1763350111326,
+    "end_time" : 1763350189383
+  } ]
+}"#;
+
+    #[test]
+    fn decodes_the_seed_example() {
+        let p = decode_progress(SEED_EXAMPLE.as_bytes()).unwrap();
+        assert_eq!(p.percentage, Some(100));
+        assert_eq!(p.remain_time, Some(0));
+        assert_eq!(p.steps.len(), 2);
+        assert_eq!(
+            p.steps[0],
+            Step {
+                name: "pre_check".into(),
+                status: StepStatus::Completed,
+                start_time: Some(TimeValue::EpochMillis(1_763_350_067_752)),
+                end_time: Some(TimeValue::EpochMillis(1_763_350_111_208))
+            }
+        );
+        assert!(p.is_complete());
+        assert_eq!(p.failed_step(), None);
+    }
+
+    #[test]
+    fn decodes_a_running_task() {
+        let body = br#"{"progress_percentage": 40, "remain_time": 1124, "step_list": [
+            {"name": "pre_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208},
+            {"name": "disk_expansion", "statue": "IN_PROGRESS", "start_time": 1763350111326},
+            {"name": "rolling_scaling", "statue": "WAITING", "start_time": null, "end_time": null}]}"#;
+        let p = decode_progress(body).unwrap();
+        assert_eq!((p.percentage, p.remain_time), (Some(40), Some(1124)));
+        assert_eq!(p.steps[1].end_time, None);
+        assert_eq!(p.steps[2].status, StepStatus::Waiting);
+        assert_eq!(p.current_step().map(|s| s.name.as_str()), Some("disk_expansion"));
+        assert!(!p.is_complete());
+    }
+
+    #[test]
+    fn tolerates_every_documented_variant() {
+        let body = br#"{"extra": {"nested": [1,2]}, "progress_percentage": "55", "step_list": [
+            {"name": "a", "status": "COMPLETED", "start_time": "1763350067752", "end_time": 1763350111208.0},
+            {"name": "b", "statue": "FAILED", "status": "COMPLETED", "start_time": "2025-11-17 10:00:00", "end_time": ""},
+            {"name": "c", "statue": "ROLLING_BACK", "start_time": true},
+            {"unknown": 1}]}"#;
+        let p = decode_progress(body).unwrap();
+        assert_eq!(p.percentage, Some(55));
+        assert_eq!(p.remain_time, None);
+        assert_eq!(p.steps[0].status, StepStatus::Completed);
+        assert_eq!(
+            p.steps[0].start_time,
+            Some(TimeValue::EpochMillis(1_763_350_067_752))
+        );
+        assert_eq!(
+            p.steps[0].end_time,
+            Some(TimeValue::EpochMillis(1_763_350_111_208))
+        );
+        assert_eq!(p.steps[1].status, StepStatus::Failed, "statue wins over status");
+        assert_eq!(
+            p.steps[1].start_time,
+            Some(TimeValue::Raw("2025-11-17 10:00:00".into()))
+        );
+        assert_eq!(p.steps[1].end_time, None);
+        assert_eq!(p.steps[2].status, StepStatus::Other("ROLLING_BACK".into()));
+        assert_eq!(p.steps[2].status.as_str(), "ROLLING_BACK");
+        assert_eq!(p.steps[2].start_time, Some(TimeValue::Raw("a boolean".into())));
+        assert_eq!(
+            p.steps[3],
+            Step {
+                name: String::new(),
+                status: StepStatus::Other(String::new()),
+                start_time: None,
+                end_time: None
+            }
+        );
+        assert_eq!(p.failed_step(), Some(1));
+    }
+
+    #[test]
+    fn missing_numbers_are_unknown_not_zero() {
+        let p = decode_progress(b"{}").unwrap();
+        assert_eq!(p, Progress::default());
+        assert!(!p.is_complete());
+        let p = decode_progress(br#"{"progress_percentage": null, "remain_time": -1, "step_list": null}"#)
+            .unwrap();
+        assert_eq!((p.percentage, p.remain_time, p.steps.len()), (None, None, 0));
+        assert!(
+            decode_progress(br#"{"progress_percentage": 100, "step_list": []}"#)
+                .unwrap()
+                .is_complete()
+        );
+    }
+
+    #[test]
+    fn refuses_what_would_give_a_wrong_answer() {
+        let msg = |b: &[u8]| decode_progress(b).unwrap_err().message;
+        assert_eq!(msg(b""), "the body is empty");
+        assert_eq!(msg(b"[1]"), "the body is not a JSON object");
+        assert_eq!(msg(b"<html>502</html>"), "the body is not a JSON object");
+        assert_eq!(msg(b"\xff\xfe"), "the body is not UTF-8 text");
+        assert!(msg(b"{\"progress_percentage\": 1").starts_with("invalid JSON"));
+        assert_eq!(
+            msg(br#"{"progress_percentage": 101}"#),
+            "progress_percentage must be an integer 0..=100, got 101"
+        );
+        assert_eq!(
+            msg(br#"{"progress_percentage": "half"}"#),
+            "progress_percentage must be an integer 0..=100, got \"half\""
+        );
+        assert_eq!(
+            msg(br#"{"remain_time": 1.5}"#),
+            "remain_time must be an integer, got 1.5"
+        );
+        assert!(msg(br#"{"step_list": {"a": 1}}"#).starts_with("invalid JSON"));
+        assert!(msg(br#"{"step_list": [1]}"#).starts_with("invalid JSON"));
+        assert_eq!(
+            msg(br#"{"step_list": [{"start_time": 18446744073709551615}]}"#),
+            "step_list[0].start_time is out of range: 18446744073709551615"
+        );
+    }
+}
