@@ -124,7 +124,9 @@ pub fn decode_response(
             request_id: find_header(headers, HEADER_REQUEST_ID).map(str::to_owned),
         });
     }
-    Err(ResponseError::Api(Box::new(decode_api_error(status, headers, body))))
+    Err(ResponseError::Api(Box::new(decode_api_error(
+        status, headers, body,
+    ))))
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
