@@ -1,0 +1,317 @@
+//! The Rust `Client`: one agent, signing per attempt, bounded retries, and the waiter.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use progress_core::{
+    build_progress_request, decode_response, Credentials, Decision, Endpoint, GiveUpReason, HttpRequest,
+    Observation, Progress, ProgressRequest, RetryPolicy, WaitPolicy,
+};
+
+use crate::config::{ClientConfig, ResolvedConfig};
+use crate::error::Error;
+use crate::transport::{Transport, USER_AGENT};
+
+/// A flag another thread (a signal handler, a UI, a Go context) sets to stop a call.
+/// Checked between attempts and every few tens of milliseconds while sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requests cancellation. Idempotent; callable from any thread.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// How to wait for a task.
+pub struct WaitOptions<'a> {
+    /// Delay between polls while the task progresses (default 5 s).
+    pub interval: Duration,
+    /// Give up after this long (default 1 h).
+    pub max_wait: Duration,
+    /// Called after every successful poll; `ControlFlow::Break` stops the wait as cancelled.
+    pub on_progress: Option<&'a mut dyn FnMut(&Progress) -> ControlFlow<()>>,
+    /// Stops the wait (and any call in it) promptly when cancelled.
+    pub cancel: Option<&'a CancelToken>,
+}
+
+impl Default for WaitOptions<'_> {
+    fn default() -> Self {
+        WaitOptions {
+            interval: Duration::from_secs(5),
+            max_wait: Duration::from_secs(3600),
+            on_progress: None,
+            cancel: None,
+        }
+    }
+}
+
+/// A client for `ShowBackgroundTaskProgress`. `Send + Sync`: share one across threads; its
+/// connection pool is reused by every call.
+pub struct Client {
+    transport: Transport,
+    resolved: ResolvedConfig,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.resolved.endpoint.base_url())
+            .field("project_id", &self.resolved.project_id)
+            .field("credentials", &self.resolved.credentials)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Longest single sleep between cancellation checks.
+const SLEEP_SLICE: Duration = Duration::from_millis(50);
+
+/// A sample in [0, 1) for jitter; std's per-instance random hasher keys are enough here.
+fn jitter_sample() -> f64 {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(0);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Sleeps `d` in slices; `Err(Cancelled)` as soon as `cancel` is set.
+fn sleep_cancellable(d: Duration, cancel: Option<&CancelToken>) -> Result<(), Error> {
+    let until = Instant::now() + d;
+    loop {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        let now = Instant::now();
+        if now >= until {
+            return Ok(());
+        }
+        std::thread::sleep((until - now).min(SLEEP_SLICE));
+    }
+}
+
+impl Client {
+    /// Builds a client; reads the environment and profile file for unset values.
+    pub fn new(config: ClientConfig) -> Result<Client, Error> {
+        let resolved = config.resolve()?;
+        Client::with_resolved(&config, resolved)
+    }
+
+    /// Builds a client from a config whose endpoint, project and credentials are already
+    /// resolved (the transport settings still come from `config`).
+    pub fn with_resolved(config: &ClientConfig, resolved: ResolvedConfig) -> Result<Client, Error> {
+        Ok(Client {
+            transport: Transport::new(config)?,
+            resolved,
+            retry: RetryPolicy {
+                retries: config.retries,
+                ..RetryPolicy::default()
+            },
+        })
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.resolved.endpoint
+    }
+
+    /// The project id requests are made for.
+    pub fn project_id(&self) -> &str {
+        &self.resolved.project_id
+    }
+
+    /// The credentials in use (secrets redacted in `Debug`/`Display`).
+    pub fn credentials(&self) -> &Credentials {
+        &self.resolved.credentials
+    }
+
+    /// Builds the signed request for `now` without sending it.
+    pub fn build_request(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        now: SystemTime,
+    ) -> Result<HttpRequest, Error> {
+        let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
+        Ok(build_progress_request(
+            &req,
+            &self.resolved.endpoint,
+            &self.resolved.credentials,
+            now,
+            Some(USER_AGENT),
+        ))
+    }
+
+    /// Queries the task's progress once (with the configured retries).
+    pub fn get_progress(&self, instance_id: &str, task_id: &str) -> Result<Progress, Error> {
+        self.get_progress_cancellable(instance_id, task_id, None)
+    }
+
+    /// [`get_progress`](Self::get_progress), stopping between attempts when `cancel` is set.
+    pub fn get_progress_cancellable(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Progress, Error> {
+        let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
+        self.get_with_retries(&req, cancel, None)
+    }
+
+    fn get_with_retries(
+        &self,
+        req: &ProgressRequest,
+        cancel: Option<&CancelToken>,
+        deadline: Option<Instant>,
+    ) -> Result<Progress, Error> {
+        let mut attempt = 0;
+        loop {
+            if cancel.is_some_and(CancelToken::is_cancelled) {
+                return Err(Error::Cancelled);
+            }
+            // Signed afresh on every attempt so X-Sdk-Date stays current.
+            let now = SystemTime::now();
+            let http = build_progress_request(
+                req,
+                &self.resolved.endpoint,
+                &self.resolved.credentials,
+                now,
+                Some(USER_AGENT),
+            );
+            let outcome = self
+                .transport
+                .send(&http)
+                .and_then(|r| decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from));
+            let err = match outcome {
+                Ok(p) => return Ok(p),
+                Err(e) if !e.is_retryable() => return Err(e),
+                Err(e) => e,
+            };
+            let retry_after = err.api_error().and_then(|a| a.retry_after(SystemTime::now()));
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            match self
+                .retry
+                .next_delay(attempt, retry_after, jitter_sample(), remaining)
+            {
+                Some(delay) => sleep_cancellable(delay, cancel)?,
+                None => return Err(err),
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Polls until the task completes, a step fails, `max_wait` passes or the caller cancels.
+    ///
+    /// Returns the completed progress. A failed step is [`Error::TaskFailed`]; the deadline is
+    /// [`Error::WaitTimeout`]; retryable errors back off and poll again until the deadline;
+    /// other errors end the wait at once.
+    pub fn wait(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        mut options: WaitOptions<'_>,
+    ) -> Result<Progress, Error> {
+        let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
+        let policy = WaitPolicy::new(options.interval, options.max_wait);
+        let start = Instant::now();
+        let deadline = start + options.max_wait;
+        let mut consecutive_errors = 0u32;
+        let mut last: Option<Progress> = None;
+        loop {
+            let outcome = self.get_with_retries(&req, options.cancel, Some(deadline));
+            let decision = match &outcome {
+                Ok(p) => {
+                    consecutive_errors = 0;
+                    if let Some(cb) = options.on_progress.as_mut() {
+                        if cb(p).is_break() {
+                            return Err(Error::Cancelled);
+                        }
+                    }
+                    policy.decide(Observation::Progress(p), 0, start.elapsed(), jitter_sample())
+                }
+                Err(Error::Cancelled) => return Err(Error::Cancelled),
+                Err(e) if e.is_retryable() => {
+                    consecutive_errors += 1;
+                    let retry_after = e.api_error().and_then(|a| a.retry_after(SystemTime::now()));
+                    policy.decide(
+                        Observation::RetryableError { retry_after },
+                        consecutive_errors,
+                        start.elapsed(),
+                        jitter_sample(),
+                    )
+                }
+                Err(_) => Decision::GiveUp(GiveUpReason::FatalError),
+            };
+            match decision {
+                Decision::Done => return outcome,
+                Decision::Failed { step } => {
+                    let progress = Box::new(outcome.expect("a failed step comes from a progress"));
+                    return Err(Error::TaskFailed { progress, step });
+                }
+                Decision::GiveUp(GiveUpReason::FatalError) => return outcome,
+                Decision::GiveUp(GiveUpReason::Deadline) => {
+                    if let Ok(p) = outcome {
+                        last = Some(p);
+                    }
+                    return Err(Error::WaitTimeout {
+                        last: last.map(Box::new),
+                        waited: start.elapsed(),
+                    });
+                }
+                Decision::PollAgain(delay) => {
+                    if let Ok(p) = outcome {
+                        last = Some(p);
+                    }
+                    sleep_cancellable(delay, options.cancel)?;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+        assert_send_sync::<CancelToken>();
+    }
+
+    #[test]
+    fn jitter_is_in_range() {
+        for _ in 0..1000 {
+            let j = jitter_sample();
+            assert!((0.0..1.0).contains(&j));
+        }
+    }
+
+    #[test]
+    fn cancelled_sleep_returns_promptly() {
+        let t = CancelToken::new();
+        t.cancel();
+        let start = Instant::now();
+        assert!(matches!(
+            sleep_cancellable(Duration::from_secs(10), Some(&t)),
+            Err(Error::Cancelled)
+        ));
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+}

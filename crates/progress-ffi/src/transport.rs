@@ -1,0 +1,154 @@
+//! The blocking HTTP transport: one `ureq::Agent`, configured explicitly, because ureq's
+//! defaults suit scripts, not an SDK (errors on 4xx/5xx, follows redirects, no deadline).
+
+use std::io;
+use std::sync::Arc;
+
+use progress_core::HttpRequest;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+
+use crate::config::{ClientConfig, ProxyConfig};
+use crate::error::{Error, TransportKind};
+
+/// A response as the core's decoder wants it.
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header_pairs(&self) -> Vec<(&str, &str)> {
+        self.headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+}
+
+/// The `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("dms-progress/", env!("CARGO_PKG_VERSION"));
+
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    max_body_bytes: u64,
+}
+
+impl Transport {
+    pub fn new(cfg: &ClientConfig) -> Result<Transport, Error> {
+        let proxy = match &cfg.proxy {
+            ProxyConfig::FromEnvironment => ureq::Proxy::try_from_env(),
+            ProxyConfig::None => None,
+            ProxyConfig::Url(u) => Some(ureq::Proxy::new(u).map_err(|_| {
+                Error::Config("invalid proxy URL (expected scheme://[user:pw@]host:port)".into())
+            })?),
+        };
+        let mut tls = TlsConfig::builder().disable_verification(cfg.insecure);
+        if let Some(path) = &cfg.ca_file {
+            tls = tls.root_certs(load_ca_file(path)?);
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // A redirect would send the signed headers to another host: surface the 3xx.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(cfg.connect_timeout))
+            .timeout_global(Some(cfg.timeout))
+            .user_agent(USER_AGENT)
+            .proxy(proxy)
+            .tls_config(tls.build())
+            .build();
+        Ok(Transport {
+            agent: config.new_agent(),
+            max_body_bytes: cfg.max_body_bytes,
+        })
+    }
+
+    /// Sends `req` once and reads the whole (bounded) response.
+    pub fn send(&self, req: &HttpRequest) -> Result<RawResponse, Error> {
+        let mut builder = self.agent.get(&req.url);
+        for (name, value) in &req.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        let mut resp = builder.call().map_err(|e| map_error(e, &req.url))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(self.max_body_bytes)
+            .read_to_vec()
+            .map_err(|e| map_error(e, &req.url))?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::Config(format!("cannot read CA file {}: {e}", path.display())))?;
+    let mut certs: Vec<Certificate<'static>> = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(Error::Config(format!("CA file {}: {e}", path.display()))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::Config(format!(
+            "CA file {} holds no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(RootCerts::Specific(Arc::new(certs)))
+}
+
+/// Where the request went, for messages: scheme, host and port only.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+fn map_error(e: ureq::Error, url: &str) -> Error {
+    use TransportKind::*;
+    let at = origin(url);
+    let (kind, message) = match e {
+        ureq::Error::Timeout(t) => (Timeout, format!("{at}: {t}")),
+        ureq::Error::HostNotFound => (Connect, format!("{at}: host not found")),
+        ureq::Error::ConnectionFailed => (Connect, format!("{at}: connection failed")),
+        ureq::Error::Io(io) => {
+            let kind = match io.kind() {
+                io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::AddrNotAvailable
+                | io::ErrorKind::NotConnected
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable => Connect,
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Timeout,
+                _ => Protocol,
+            };
+            (kind, format!("{at}: {io}"))
+        }
+        ureq::Error::BodyExceedsLimit(limit) => (
+            BodyTooLarge,
+            format!("{at}: response body exceeds the limit of {limit} bytes"),
+        ),
+        ureq::Error::Tls(m) => (Tls, format!("{at}: {m}")),
+        ureq::Error::Rustls(r) => (Tls, format!("{at}: {r}")),
+        ureq::Error::Pem(p) => (Tls, format!("{at}: {p}")),
+        ureq::Error::InvalidProxyUrl => return Error::Config("invalid proxy URL".into()),
+        ureq::Error::Protocol(p) => (Protocol, format!("{at}: {p}")),
+        other => (Protocol, format!("{at}: {other}")),
+    };
+    Error::Transport { kind, message }
+}
