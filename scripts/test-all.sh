@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the project, in the order a failure is cheapest to read. CI runs exactly this.
+# It installs what the tests need (a Python venv with its packages) and starts nothing by
+# hand: each test suite starts its own dms-emulator on a free port and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -14,3 +17,17 @@ cargo test --workspace
 
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "build binaries and the native library"
+cargo build --workspace --bins
+cargo build --release -p progress-ffi
+export DMS_EMULATOR_BIN="$ROOT/target/debug/dms-emulator"
+
+step "Python environment (.venv)"
+scripts/python-env.sh
+PY="$ROOT/.venv/bin/python"
+
+# --- language bindings: each adds its own step below ---
+
+step "cross-process tests (tests/)"
+"$PY" -m pytest tests/ -q
