@@ -1,0 +1,211 @@
+//! `dms-emulator`: serve the DMS for Kafka task API locally. See the README section
+//! "The emulator (dms-emulator)".
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use progress_emulator::{Emulator, EmulatorConfig, Scenario};
+
+/// Exit status for a bad flag or a malformed scenario (clap uses it for usage errors too).
+const EXIT_USAGE: u8 = 2;
+
+/// A local stand-in for the DMS for Kafka task API (ShowBackgroundTaskProgress,
+/// ListBackgroundTasks, ShowBackgroundTask), with gateway-faithful SDK-HMAC-SHA256 checks.
+///
+/// Prints `listening on http://HOST:PORT` first on stdout, then the credentials line (the
+/// secret key only when it is the public demo pair), one `task project_id=P instance_id=I
+/// task_id=T` line per task, and `ready`. Request logs go to stderr. SIGINT/SIGTERM stop it.
+#[derive(Debug, Parser)]
+#[command(name = "dms-emulator", version)]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+
+    /// Scenario file (JSON); without it, the built-in demo scenario.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+
+    /// Access key to accept [default: $HUAWEICLOUD_SDK_AK, else the demo key].
+    #[arg(long, value_name = "AK", requires = "sk")]
+    ak: Option<String>,
+
+    /// Secret key of --ak [default: $HUAWEICLOUD_SDK_SK, else the demo key]. Never printed.
+    #[arg(long, value_name = "SK", requires = "ak")]
+    sk: Option<String>,
+
+    /// Also accept `X-Auth-Token: TOKEN` [default: $DMS_EMULATOR_IAM_TOKEN].
+    #[arg(long, value_name = "TOKEN")]
+    iam_token: Option<String>,
+
+    /// Worker threads of the server.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
+
+    /// No per-request log lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+
+    /// Print the scenario (the demo one, or --scenario's after validation) as JSON and exit.
+    #[arg(long)]
+    print_scenario: bool,
+}
+
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("dms-emulator: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Where the credentials came from, for the start-up line.
+enum CredentialSource {
+    Flags,
+    Environment,
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+
+    let scenario = match &args.scenario {
+        None => Scenario::demo(),
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    return usage_error(format_args!("cannot read scenario file {}: {e}", path.display()))
+                }
+            };
+            match Scenario::from_json(&text) {
+                Ok(s) => s,
+                Err(e) => return usage_error(format_args!("invalid scenario file {}: {e}", path.display())),
+            }
+        }
+    };
+    if args.print_scenario {
+        println!("{}", scenario.to_json());
+        return ExitCode::SUCCESS;
+    }
+
+    let listen: SocketAddr = match args.listen.to_socket_addrs().map(|mut a| a.next()) {
+        Ok(Some(addr)) => addr,
+        _ => {
+            return usage_error(format_args!(
+                "invalid --listen {:?}: expected HOST:PORT, e.g. 127.0.0.1:8080",
+                args.listen
+            ))
+        }
+    };
+
+    let mut config = EmulatorConfig::default()
+        .with_listen(listen)
+        .with_scenario(scenario)
+        .with_log_requests(!args.quiet);
+    config.worker_threads = usize::from(args.workers);
+    let source =
+        match (args.ak, args.sk) {
+            (Some(ak), Some(sk)) => {
+                config = config.with_credentials(ak, sk);
+                CredentialSource::Flags
+            }
+            _ => match (
+                env_nonempty("HUAWEICLOUD_SDK_AK"),
+                env_nonempty("HUAWEICLOUD_SDK_SK"),
+            ) {
+                (Some(ak), Some(sk)) => {
+                    config = config.with_credentials(ak, sk);
+                    CredentialSource::Environment
+                }
+                (None, None) => CredentialSource::Demo,
+                _ => return usage_error(
+                    "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must be set together (or pass --ak and --sk)",
+                ),
+            },
+        };
+    if let Some(token) = args.iam_token.or_else(|| env_nonempty("DMS_EMULATOR_IAM_TOKEN")) {
+        config = config.with_iam_token(token);
+    }
+
+    let running = match Emulator::start(config) {
+        Ok(r) => r,
+        Err(e @ progress_emulator::Error::Config(_)) => return usage_error(e),
+        Err(e) => {
+            eprintln!("dms-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", running.endpoint());
+    let _ = match source {
+        CredentialSource::Demo => writeln!(
+            out,
+            "demo credentials: HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK={}",
+            running.ak(),
+            running.sk()
+        ),
+        CredentialSource::Flags => writeln!(
+            out,
+            "credentials: HUAWEICLOUD_SDK_AK={} (secret key from --sk, not shown)",
+            running.ak()
+        ),
+        CredentialSource::Environment => writeln!(
+            out,
+            "credentials: HUAWEICLOUD_SDK_AK={} (secret key from HUAWEICLOUD_SDK_SK, not shown)",
+            running.ak()
+        ),
+    };
+    let project = running.project_id().to_owned();
+    for (instance, task) in running.scenario().tasks() {
+        let _ = writeln!(
+            out,
+            "task project_id={project} instance_id={instance} task_id={}",
+            task.task_id
+        );
+    }
+    let _ = writeln!(out, "ready");
+    let _ = out.flush();
+    drop(out);
+
+    wait_for_signal();
+    running.shutdown();
+    ExitCode::SUCCESS
+}
+
+/// Blocks until SIGINT or SIGTERM.
+fn wait_for_signal() {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_io().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dms-emulator: cannot wait for signals: {e}");
+            return;
+        }
+    };
+    rt.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    });
+}

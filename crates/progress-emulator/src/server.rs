@@ -1,0 +1,187 @@
+//! The HTTP/1.1 server: hyper on a tokio runtime, keep-alive, one task per connection.
+//!
+//! Nothing here holds a lock across a request: the scenario and credentials are immutable,
+//! the clock is read once per request, request ids come from an atomic counter and log lines
+//! go down a channel to their own writer thread.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::log::Logger;
+use crate::service::{handle, Incoming, Reply, State, CODE_BAD_REQUEST};
+
+/// Largest request body read (this API has none; anything bigger is refused).
+const MAX_BODY: usize = 1 << 20;
+/// How long open connections get to finish their request once shutdown starts.
+const GRACE: Duration = Duration::from_secs(1);
+
+/// Unique request ids: 16 hex digits fixed per emulator run (start time and process id),
+/// then a 16-hex-digit counter. 32 lower-case hex digits, like the gateway's.
+#[derive(Debug)]
+pub(crate) struct RequestIds {
+    prefix: u64,
+    counter: AtomicU64,
+}
+
+impl RequestIds {
+    pub(crate) fn new(start_nanos: u128) -> RequestIds {
+        RequestIds {
+            prefix: (start_nanos as u64) ^ (u64::from(std::process::id()) << 40),
+            counter: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn next(&self) -> String {
+        format!(
+            "{:016x}{:016x}",
+            self.prefix,
+            self.counter.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+}
+
+/// What every connection task shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub state: Arc<State>,
+    pub ids: RequestIds,
+    pub logger: Option<Logger>,
+}
+
+/// Accepts connections until `stop` fires, then gives open connections [`GRACE`] to finish.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.keep_alive(true).title_case_headers(true);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = Arc::clone(&shared);
+                    let conn = http.serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| respond(Arc::clone(&shared), req)),
+                    );
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+}
+
+async fn respond(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let request_id = shared.ids.next();
+    let (parts, body) = req.into_parts();
+    let reply = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => {
+            let body = collected.to_bytes();
+            let headers: Vec<(&str, &str)> = parts
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), std::str::from_utf8(v.as_bytes()).unwrap_or("")))
+                .collect();
+            let incoming = Incoming {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &headers,
+                body: &body,
+            };
+            handle(&shared.state, &incoming, shared.state.clock.now())
+        }
+        Err(_) => Reply::error(
+            400,
+            CODE_BAD_REQUEST,
+            format!("Request is not well-formed: the body could not be read or is over {MAX_BODY} bytes"),
+        ),
+    };
+    if let Some(logger) = &shared.logger {
+        logger.log(log_line(
+            parts.method.as_str(),
+            parts.uri.path(),
+            &reply,
+            &request_id,
+            started.elapsed(),
+        ));
+    }
+    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
+    *response.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("statuses are valid");
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        "x-request-id",
+        HeaderValue::from_str(&request_id).expect("request ids are hex"),
+    );
+    Ok(response)
+}
+
+/// `2026-01-01T00:00:00.123Z GET /v2/.../progress 200 request_id=… 0.042ms [error_code=…]`.
+/// Only the method, the path (ids, no query) and what the emulator itself produced: never a
+/// header value.
+fn log_line(method: &str, path: &str, reply: &Reply, request_id: &str, elapsed: Duration) -> String {
+    let now = crate::timeline::epoch_millis(std::time::SystemTime::now());
+    let mut line = format!(
+        "{} {method} {path} {} request_id={request_id} {:.3}ms",
+        crate::service::iso8601_millis(now),
+        reply.status,
+        elapsed.as_secs_f64() * 1000.0
+    );
+    if let Some(code) = reply.error_code {
+        line.push_str(" error_code=");
+        line.push_str(code);
+    }
+    line.push('\n');
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_32_hex_and_unique() {
+        let ids = RequestIds::new(123_456_789);
+        let a = ids.next();
+        let b = ids.next();
+        assert_eq!(a.len(), 32);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(a, b);
+        assert_eq!(a[..16], b[..16]);
+    }
+
+    #[test]
+    fn log_lines_carry_status_id_latency_and_code() {
+        let reply = Reply::error(401, "APIGW.0301", "x");
+        let line = log_line("GET", "/v2/p", &reply, "abc", Duration::from_micros(42));
+        assert!(
+            line.ends_with(" GET /v2/p 401 request_id=abc 0.042ms error_code=APIGW.0301\n"),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,489 @@
+//! The API itself, free of HTTP plumbing: routing, authentication, lookups and the exact
+//! response bodies. [`crate::server`] feeds it requests; tests can call it directly.
+//!
+//! Order of checks, as at the real gateway: the route (404 `APIGW.0101`), then
+//! authentication (401 `APIGW.0301`), then the service's own checks (400 / 404 `DMS.*`).
+
+use std::time::SystemTime;
+
+use progress_core::time::{parse_sdk_date, sdk_date};
+use serde::Serialize;
+
+use crate::auth::{authenticate, AuthConfig, AuthRequest};
+use crate::clock::Clock;
+use crate::scenario::{Scenario, TaskSpec};
+use crate::timeline::{epoch_millis, TaskSnapshot};
+
+/// Error code of an authentication failure.
+pub const CODE_AUTH: &str = "APIGW.0301";
+/// Error code of an unknown route (or a method the route does not answer).
+pub const CODE_NO_API: &str = "APIGW.0101";
+/// Error code of a request the gateway cannot parse (bad percent-encoding).
+pub const CODE_BAD_REQUEST: &str = "APIGW.0201";
+/// Error code of an unknown project or instance.
+pub const CODE_NO_INSTANCE: &str = "DMS.00404022";
+/// Error code of an unknown task.
+pub const CODE_NO_TASK: &str = "DMS.00404023";
+/// Error code of an invalid query parameter.
+pub const CODE_BAD_PARAM: &str = "DMS.00400062";
+
+/// Everything a request handler reads; immutable once the emulator has started.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub scenario: Scenario,
+    pub auth: AuthConfig,
+    pub clock: Clock,
+    /// When the emulator started, epoch ms: every task's clock counts from here.
+    pub start_ms: i64,
+}
+
+/// A request, as received.
+#[derive(Debug)]
+pub(crate) struct Incoming<'a> {
+    pub method: &'a str,
+    /// The path as sent (percent-encoded), without the query.
+    pub path: &'a str,
+    /// The raw query string, if any.
+    pub query: Option<&'a str>,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+}
+
+/// What to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reply {
+    pub status: u16,
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// The `error_code` of an error reply, for the log line.
+    pub error_code: Option<&'static str>,
+}
+
+impl Reply {
+    fn json<T: Serialize>(value: &T) -> Reply {
+        Reply {
+            status: 200,
+            body: serde_json::to_vec(value).expect("response bodies always serialise"),
+            error_code: None,
+        }
+    }
+
+    pub(crate) fn error(status: u16, code: &'static str, msg: impl Into<String>) -> Reply {
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            error_code: &'a str,
+            error_msg: &'a str,
+        }
+        Reply {
+            status,
+            body: serde_json::to_vec(&ErrorBody {
+                error_code: code,
+                error_msg: &msg.into(),
+            })
+            .expect("error bodies always serialise"),
+            error_code: Some(code),
+        }
+    }
+}
+
+/// Which API a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    ListTasks,
+    ShowTask,
+    Progress,
+}
+
+/// Percent-decodes `s`; `None` for a bad escape or bytes that are not UTF-8.
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn decode_query(q: &str) -> Option<Vec<(String, String)>> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            Some((percent_decode(k)?, percent_decode(v)?))
+        })
+        .collect()
+}
+
+fn route(segments: &[String]) -> Option<Route> {
+    let fixed = |i: usize, word: &str| segments.get(i).is_some_and(|s| s == word);
+    let id = |i: usize| segments.get(i).is_some_and(|s| !s.is_empty());
+    if !(fixed(0, "v2") && id(1) && fixed(2, "instances") && id(3) && fixed(4, "tasks")) {
+        return None;
+    }
+    match segments.len() {
+        5 => Some(Route::ListTasks),
+        6 if id(5) => Some(Route::ShowTask),
+        7 if id(5) && fixed(6, "progress") => Some(Route::Progress),
+        _ => None,
+    }
+}
+
+/// Answers one request at time `now`.
+pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Reply {
+    let Some(segments) = req
+        .path
+        .strip_prefix('/')
+        .unwrap_or(req.path)
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<Vec<String>>>()
+    else {
+        return Reply::error(
+            400,
+            CODE_BAD_REQUEST,
+            "Request is not well-formed: the path has an invalid percent-encoding",
+        );
+    };
+    let Some(route) = route(&segments) else {
+        return Reply::error(
+            404,
+            CODE_NO_API,
+            "The API does not exist or has not been published in the environment",
+        );
+    };
+    if req.method != "GET" {
+        return Reply::error(
+            404,
+            CODE_NO_API,
+            format!(
+                "The API does not exist or has not been published in the environment (this path answers GET, not {})",
+                req.method
+            ),
+        );
+    }
+    let Some(query) = decode_query(req.query.unwrap_or("")) else {
+        return Reply::error(
+            400,
+            CODE_BAD_REQUEST,
+            "Request is not well-formed: the query has an invalid percent-encoding",
+        );
+    };
+    let decoded_path = format!("/{}", segments.join("/"));
+    let auth = AuthRequest {
+        method: req.method,
+        decoded_path: &decoded_path,
+        query: &query,
+        headers: req.headers,
+        body: req.body,
+        path_project_id: &segments[1],
+    };
+    if let Err(reason) = authenticate(&state.auth, &auth, now) {
+        return Reply::error(
+            401,
+            CODE_AUTH,
+            format!("Incorrect IAM authentication information: {reason}"),
+        );
+    }
+
+    let (project_id, instance_id) = (&segments[1], &segments[3]);
+    let instance = (*project_id == state.scenario.project_id)
+        .then(|| state.scenario.instance(instance_id))
+        .flatten();
+    let Some(instance) = instance else {
+        return Reply::error(
+            404,
+            CODE_NO_INSTANCE,
+            format!("The instance does not exist: no instance {instance_id} in project {project_id}"),
+        );
+    };
+    let now_ms = epoch_millis(now);
+    let find_task = |task_id: &str| instance.tasks.iter().find(|t| t.task_id == task_id);
+    let no_task = |task_id: &str| {
+        Reply::error(
+            404,
+            CODE_NO_TASK,
+            format!("The task does not exist: no task {task_id} on instance {instance_id}"),
+        )
+    };
+    match route {
+        Route::Progress => match find_task(&segments[5]) {
+            Some(task) => Reply::json(&ProgressBody::from(&task.snapshot_ms(state.start_ms, now_ms))),
+            None => no_task(&segments[5]),
+        },
+        Route::ShowTask => match find_task(&segments[5]) {
+            Some(task) => Reply::json(&TasksBody {
+                task_count: "1".to_owned(),
+                tasks: vec![TaskBody::new(task, &task.snapshot_ms(state.start_ms, now_ms))],
+            }),
+            None => no_task(&segments[5]),
+        },
+        Route::ListTasks => match ListQuery::parse(&query) {
+            Ok(q) => Reply::json(&list_tasks(&instance.tasks, &q, state.start_ms, now_ms)),
+            Err(msg) => Reply::error(400, CODE_BAD_PARAM, format!("Invalid parameter: {msg}")),
+        },
+    }
+}
+
+/// `ShowBackgroundTaskProgress` 200 body.
+#[derive(Serialize)]
+struct ProgressBody<'a> {
+    progress_percentage: u8,
+    remain_time: u64,
+    step_list: Vec<StepBody<'a>>,
+}
+
+#[derive(Serialize)]
+struct StepBody<'a> {
+    name: &'a str,
+    /// Spelled as the service spells it.
+    statue: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<i64>,
+}
+
+impl<'a> From<&'a TaskSnapshot<'a>> for ProgressBody<'a> {
+    fn from(s: &'a TaskSnapshot<'a>) -> Self {
+        ProgressBody {
+            progress_percentage: s.percentage,
+            remain_time: s.remain_time,
+            step_list: s
+                .steps
+                .iter()
+                .map(|st| StepBody {
+                    name: st.name,
+                    statue: st.status.as_str(),
+                    start_time: st.start_time,
+                    end_time: st.end_time,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `ListBackgroundTasks` / `ShowBackgroundTask` 200 body.
+#[derive(Serialize)]
+struct TasksBody<'a> {
+    /// A string, as the service sends it.
+    task_count: String,
+    tasks: Vec<TaskBody<'a>>,
+}
+
+/// The user the emulator's tasks belong to.
+const USER_NAME: &str = "dms-emulator";
+const USER_ID: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+
+#[derive(Serialize)]
+struct TaskBody<'a> {
+    id: &'a str,
+    name: &'a str,
+    user_name: &'a str,
+    user_id: &'a str,
+    /// JSON text inside a string, as the service sends it.
+    params: String,
+    status: &'static str,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> TaskBody<'a> {
+    fn new(task: &'a TaskSpec, snap: &TaskSnapshot<'_>) -> Self {
+        TaskBody {
+            id: &task.task_id,
+            name: &task.name,
+            user_name: USER_NAME,
+            user_id: USER_ID,
+            params: match &task.params {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+            status: snap.status.as_str(),
+            created_at: iso8601_millis(snap.created_at),
+            updated_at: iso8601_millis(snap.updated_at),
+        }
+    }
+}
+
+/// Epoch ms as `2020-06-15T08:55:53.606Z` (times before 1970 read as 1970).
+pub(crate) fn iso8601_millis(ms: i64) -> String {
+    let ms = ms.max(0) as u64;
+    let d = sdk_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(ms / 1000));
+    format!(
+        "{}-{}-{}T{}:{}:{}.{:03}Z",
+        &d[0..4],
+        &d[4..6],
+        &d[6..8],
+        &d[9..11],
+        &d[11..13],
+        &d[13..15],
+        ms % 1000
+    )
+}
+
+/// ListBackgroundTasks query: `start` (1-based; older SDKs send it as `offset`), `limit`,
+/// `begin_time` / `end_time` (`YYYYMMDDHHmmss`, UTC) filtering on `created_at`.
+#[derive(Debug, PartialEq, Eq)]
+struct ListQuery {
+    start: usize,
+    limit: usize,
+    begin_ms: Option<i64>,
+    end_ms: Option<i64>,
+}
+
+impl ListQuery {
+    fn parse(query: &[(String, String)]) -> Result<ListQuery, String> {
+        let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let int = |k: &str, v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| format!("{k} must be a non-negative integer, got {v:?}"))
+        };
+        let start = match (get("start"), get("offset")) {
+            (Some(v), _) => match int("start", v)? {
+                0 => return Err("start must be at least 1".to_owned()),
+                n => n,
+            },
+            // `offset` from older SDKs: 0 and 1 both mean the first task.
+            (None, Some(v)) => int("offset", v)?.max(1),
+            (None, None) => 1,
+        };
+        let limit = match get("limit") {
+            Some(v) => match int("limit", v)? {
+                n @ 1..=100 => n,
+                _ => return Err(format!("limit must be between 1 and 100, got {v}")),
+            },
+            None => 10,
+        };
+        let time = |k: &str| -> Result<Option<i64>, String> {
+            let Some(v) = get(k) else { return Ok(None) };
+            let t = (v.len() == 14 && v.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| parse_sdk_date(&format!("{}T{}Z", &v[..8], &v[8..])))
+                .flatten()
+                .ok_or_else(|| format!("{k} must be a UTC time as YYYYMMDDHHmmss, got {v:?}"))?;
+            Ok(Some(epoch_millis(t)))
+        };
+        Ok(ListQuery {
+            start,
+            limit,
+            begin_ms: time("begin_time")?,
+            end_ms: time("end_time")?,
+        })
+    }
+}
+
+/// The tasks newest first (by `created_at`, scenario order among equals), filtered, paged.
+fn list_tasks<'a>(tasks: &'a [TaskSpec], q: &ListQuery, start_ms: i64, now_ms: i64) -> TasksBody<'a> {
+    let mut snaps: Vec<(&TaskSpec, TaskSnapshot<'_>)> = tasks
+        .iter()
+        .map(|t| (t, t.snapshot_ms(start_ms, now_ms)))
+        .filter(|(_, s)| {
+            q.begin_ms.map_or(true, |b| s.created_at >= b) && q.end_ms.map_or(true, |e| s.created_at <= e)
+        })
+        .collect();
+    snaps.sort_by_key(|(_, s)| std::cmp::Reverse(s.created_at));
+    TasksBody {
+        task_count: snaps.len().to_string(),
+        tasks: snaps
+            .iter()
+            .skip(q.start - 1)
+            .take(q.limit)
+            .map(|(t, s)| TaskBody::new(t, s))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(q: &[(&str, &str)]) -> Vec<(String, String)> {
+        q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn decodes_percent_escapes_strictly() {
+        assert_eq!(percent_decode("a%20b%2Fc").as_deref(), Some("a b/c"));
+        assert_eq!(percent_decode("%E4%B8%80").as_deref(), Some("一"));
+        assert_eq!(percent_decode("a+b").as_deref(), Some("a+b"));
+        for bad in ["%", "%2", "%zz", "%FF"] {
+            assert_eq!(percent_decode(bad), None, "{bad}");
+        }
+        assert_eq!(
+            decode_query("limit=1&&flag&x=%2F"),
+            Some(pairs(&[("limit", "1"), ("flag", ""), ("x", "/")]))
+        );
+    }
+
+    #[test]
+    fn routes() {
+        let r = |p: &str| route(&p.split('/').map(str::to_owned).collect::<Vec<_>>());
+        assert_eq!(r("v2/p/instances/i/tasks"), Some(Route::ListTasks));
+        assert_eq!(r("v2/p/instances/i/tasks/t"), Some(Route::ShowTask));
+        assert_eq!(r("v2/p/instances/i/tasks/t/progress"), Some(Route::Progress));
+        for bad in [
+            "",
+            "v2",
+            "v1/p/instances/i/tasks",
+            "v2/p/instances/i/tasks/",
+            "v2//instances/i/tasks/t",
+            "v2/p/instances/i/tasks/t/progress/",
+            "v2/p/instances/i/tasks/t/status",
+            "v2/p/kafka/instances/i/tasks",
+        ] {
+            assert_eq!(r(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn list_query_defaults_and_errors() {
+        assert_eq!(
+            ListQuery::parse(&[]),
+            Ok(ListQuery {
+                start: 1,
+                limit: 10,
+                begin_ms: None,
+                end_ms: None
+            })
+        );
+        let q = ListQuery::parse(&pairs(&[
+            ("offset", "0"),
+            ("limit", "100"),
+            ("begin_time", "20260101000000"),
+        ]))
+        .unwrap();
+        assert_eq!((q.start, q.limit, q.begin_ms), (1, 100, Some(1_767_225_600_000)));
+        for (k, v, msg) in [
+            ("limit", "0", "limit must be between 1 and 100, got 0"),
+            ("limit", "101", "limit must be between 1 and 100, got 101"),
+            ("limit", "x", "limit must be a non-negative integer, got \"x\""),
+            ("start", "0", "start must be at least 1"),
+            (
+                "end_time",
+                "2026-01-01",
+                "end_time must be a UTC time as YYYYMMDDHHmmss, got \"2026-01-01\"",
+            ),
+        ] {
+            assert_eq!(ListQuery::parse(&pairs(&[(k, v)])).unwrap_err(), msg);
+        }
+    }
+
+    #[test]
+    fn formats_iso8601_with_millis() {
+        assert_eq!(iso8601_millis(1_592_211_353_606), "2020-06-15T08:55:53.606Z");
+        assert_eq!(iso8601_millis(0), "1970-01-01T00:00:00.000Z");
+    }
+}
