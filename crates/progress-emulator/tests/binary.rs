@@ -1,0 +1,191 @@
+//! The `dms-emulator` binary: start-up lines, credentials sources, exit codes, signals.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dms-emulator");
+
+fn command() -> Command {
+    let mut c = Command::new(BIN);
+    c.env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .env_remove("DMS_EMULATOR_IAM_TOKEN");
+    c
+}
+
+/// Starts the binary and reads its start-up lines up to `ready`.
+fn start(cmd: &mut Command) -> (Child, Vec<String>) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dms-emulator");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "stdout closed after {lines:?}"
+        );
+        let line = line.trim_end().to_owned();
+        if line == "ready" {
+            break;
+        }
+        lines.push(line);
+    }
+    (child, lines)
+}
+
+fn terminate(mut child: Child) -> (std::process::ExitStatus, String) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            return (status, err);
+        }
+        assert!(Instant::now() < deadline, "dms-emulator did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn prints_the_endpoint_demo_credentials_and_tasks_then_stops_on_sigterm() {
+    let (child, lines) = start(command().args(["--listen", "127.0.0.1:0"]));
+    assert!(
+        lines[0].starts_with("listening on http://127.0.0.1:"),
+        "{lines:?}"
+    );
+    let port: u16 = lines[0].rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    assert_eq!(
+        lines[1],
+        "demo credentials: HUAWEICLOUD_SDK_AK=DMSEMULATORDEMOAK00001 HUAWEICLOUD_SDK_SK=dms-emulator-demo-secret-key"
+    );
+    assert_eq!(
+        &lines[2..],
+        [
+            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0001",
+            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0002",
+            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0003",
+        ]
+    );
+    // One request, so that a log line is written.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(
+        &mut s,
+        b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 404"), "{reply}");
+
+    let (status, stderr) = terminate(child);
+    assert!(status.success(), "{status:?}");
+    assert!(
+        stderr.contains(" GET /nope 404 request_id=") && stderr.contains("error_code=APIGW.0101"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn never_prints_a_secret_key_from_flags_or_environment() {
+    let (child, lines) = start(command().args([
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--ak",
+        "FLAGAK",
+        "--sk",
+        "flag-secret-value",
+    ]));
+    assert_eq!(
+        lines[1],
+        "credentials: HUAWEICLOUD_SDK_AK=FLAGAK (secret key from --sk, not shown)"
+    );
+    assert!(!lines.join("\n").contains("flag-secret-value"));
+    let (status, stderr) = terminate(child);
+    assert!(status.success() && !stderr.contains("flag-secret-value"));
+
+    let (child, lines) = start(
+        command()
+            .args(["--listen", "127.0.0.1:0", "--quiet"])
+            .env("HUAWEICLOUD_SDK_AK", "ENVAK")
+            .env("HUAWEICLOUD_SDK_SK", "env-secret-value"),
+    );
+    assert_eq!(
+        lines[1],
+        "credentials: HUAWEICLOUD_SDK_AK=ENVAK (secret key from HUAWEICLOUD_SDK_SK, not shown)"
+    );
+    assert!(!lines.join("\n").contains("env-secret-value"));
+    terminate(child);
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = command().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn malformed_scenarios_and_bad_flags_exit_2_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("dms-emulator-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(
+        &file,
+        r#"{"project_id": "p", "instances": [{"instance_id": "i", "tasks": [{"task_id": "t",
+            "steps": [{"name": "a", "seconds": 1}, {"name": "b", "seconds": "x"}]}]}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&["--listen", "127.0.0.1:0", "--scenario", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("instances[0].tasks[0].steps[1].seconds: must be a non-negative number"),
+        "{err}"
+    );
+    std::fs::write(&file, "{not json").unwrap();
+    let (code, _, err) = run(&["--scenario", file.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid JSON at line 1"), "{err}");
+    let (code, _, err) = run(&["--scenario", dir.join("missing.json").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read scenario file"), "{err}");
+
+    assert_eq!(run(&["--no-such-flag"]).0, 2);
+    assert_eq!(run(&["--ak", "X"]).0, 2, "--ak needs --sk");
+    assert_eq!(run(&["--workers", "0"]).0, 2);
+    let (code, _, err) = run(&["--listen", "not an address"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid --listen"), "{err}");
+    let out = command()
+        .args(["--listen", "127.0.0.1:0"])
+        .env("HUAWEICLOUD_SDK_AK", "only-ak")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // A good scenario file is accepted and printed back.
+    std::fs::write(
+        &file,
+        r#"{"project_id": "p", "instances": [{"instance_id": "i", "tasks": [{"task_id": "t",
+            "steps": [{"name": "pre_check", "seconds": 1.5}]}]}]}"#,
+    )
+    .unwrap();
+    let (code, out, _) = run(&["--scenario", file.to_str().unwrap(), "--print-scenario"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["instances"][0]["tasks"][0]["steps"][0]["seconds"], 1.5);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,225 @@
+//! A tiny HTTP/1.1 client over `TcpStream` (every header under the test's control, keep-alive
+//! included) and request signing through `progress_core`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use progress_core::encoding::percent_encode;
+use progress_core::signing::{sign, SignableRequest};
+use progress_core::{AkSk, Secret};
+use progress_emulator::{Emulator, EmulatorConfig, ManualClock, RunningEmulator, DEMO_AK, DEMO_SK};
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: u64 = 1_767_225_600;
+pub const P: &str = progress_emulator::scenario::DEMO_PROJECT_ID;
+pub const I: &str = progress_emulator::scenario::DEMO_INSTANCE_ID;
+pub const RUNNING: &str = progress_emulator::scenario::DEMO_TASK_RUNNING;
+pub const FINISHED: &str = progress_emulator::scenario::DEMO_TASK_FINISHED;
+pub const FAILING: &str = progress_emulator::scenario::DEMO_TASK_FAILING;
+
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(T0)
+}
+
+/// The demo scenario on a manual clock at [`T0`].
+pub fn start_manual(config: EmulatorConfig) -> (RunningEmulator, ManualClock) {
+    let clock = ManualClock::new(t0());
+    let emu = Emulator::start(config.with_clock(clock.clone())).expect("emulator starts");
+    (emu, clock)
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()["error_code"].as_str().unwrap_or_default().to_owned()
+    }
+
+    pub fn error_msg(&self) -> String {
+        self.json()["error_msg"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// One keep-alive connection.
+pub struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    pub fn open(addr: SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Conn {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Sends `method target` with exactly `headers` (add `Host` yourself) and reads the reply.
+    pub fn send(&mut self, method: &str, target: &str, headers: &[(String, String)]) -> Response {
+        let mut req = format!("{method} {target} HTTP/1.1\r\n");
+        for (n, v) in headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        self.reader.get_mut().write_all(req.as_bytes()).unwrap();
+
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .unwrap_or_else(|| panic!("bad status line {line:?}"))
+            .parse()
+            .unwrap();
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).unwrap();
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            let (n, v) = l.split_once(':').unwrap();
+            headers.push((n.to_owned(), v.trim().to_owned()));
+        }
+        let len: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| v.parse().unwrap())
+            .expect("content-length");
+        let mut body = vec![0; len];
+        self.reader.read_exact(&mut body).unwrap();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8(body).unwrap(),
+        }
+    }
+}
+
+/// What to sign and send.
+#[derive(Clone)]
+pub struct Req {
+    /// Raw (decoded) path segments after the leading `/`.
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    /// Headers sent and signed besides those the signer adds.
+    pub headers: Vec<(String, String)>,
+    pub ak: String,
+    pub sk: String,
+    pub security_token: Option<String>,
+    pub at: SystemTime,
+}
+
+impl Req {
+    pub fn new(emu: &RunningEmulator, segments: &[&str], at: SystemTime) -> Req {
+        Req {
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            query: Vec::new(),
+            headers: vec![
+                ("Host".into(), emu.addr().to_string()),
+                ("Content-Type".into(), "application/json".into()),
+                (
+                    "X-Project-Id".into(),
+                    segments.get(1).copied().unwrap_or(P).to_owned(),
+                ),
+            ],
+            ak: DEMO_AK.into(),
+            sk: DEMO_SK.into(),
+            security_token: None,
+            at,
+        }
+    }
+
+    pub fn progress(emu: &RunningEmulator, task: &str, at: SystemTime) -> Req {
+        Req::new(emu, &["v2", P, "instances", I, "tasks", task, "progress"], at)
+    }
+
+    /// The request target as sent: each segment percent-encoded, then the query.
+    pub fn target(&self) -> String {
+        let mut t: String = self
+            .segments
+            .iter()
+            .map(|s| format!("/{}", percent_encode(s)))
+            .collect();
+        if !self.query.is_empty() {
+            let q: Vec<String> = self
+                .query
+                .iter()
+                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+                .collect();
+            t.push('?');
+            t.push_str(&q.join("&"));
+        }
+        t
+    }
+
+    /// All headers to send, signed.
+    pub fn signed_headers(&self) -> Vec<(String, String)> {
+        let path = format!("/{}", self.segments.join("/"));
+        let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let key = AkSk {
+            ak: self.ak.clone(),
+            sk: Secret::new(self.sk.clone()),
+            security_token: self.security_token.clone().map(Secret::new),
+        };
+        let instr = sign(
+            &SignableRequest {
+                method: "GET",
+                path: &path,
+                query: &query,
+                headers: &headers,
+                body: b"",
+            },
+            &key,
+            self.at,
+        );
+        let mut out = self.headers.clone();
+        out.extend(instr.headers.into_iter().map(|(n, v)| (n.to_owned(), v)));
+        out
+    }
+
+    pub fn send(&self, emu: &RunningEmulator) -> Response {
+        Conn::open(emu.addr()).send("GET", &self.target(), &self.signed_headers())
+    }
+}
+
+/// Removes header `name` from `headers`.
+pub fn without(headers: &[(String, String)], name: &str) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
+        .cloned()
+        .collect()
+}
+
+/// Replaces (or adds) header `name`.
+pub fn with(headers: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut h = without(headers, name);
+    h.push((name.to_owned(), value.to_owned()));
+    h
+}
