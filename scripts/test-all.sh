@@ -29,5 +29,10 @@ PY="$ROOT/.venv/bin/python"
 
 # --- language bindings: each adds its own step below ---
 
+step "C: example and tests (static, shared), valgrind, ASan/UBSan"
+make -C bindings/c test
+make -C bindings/c memcheck
+make -C bindings/c sanitize
+
 step "cross-process tests (tests/)"
 "$PY" -m pytest tests/ -q

@@ -1,0 +1,442 @@
+/*
+ * C tests of the dms_progress C API against a running dms-emulator (see with-emulator.sh,
+ * which exports DMS_ENDPOINT, DMS_AK, DMS_SK and DMS_PROJECT_ID and serves scenario.json).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dms_progress.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        if (cond) {                                                                    \
+            passed++;                                                                  \
+        } else {                                                                       \
+            failed++;                                                                  \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+        }                                                                              \
+    } while (0)
+
+#define CHECK_RC(rc, expected)                                                         \
+    do {                                                                               \
+        dms_progress_result rc_ = (rc);                                                \
+        if (rc_ == (expected)) {                                                       \
+            passed++;                                                                  \
+        } else {                                                                       \
+            failed++;                                                                  \
+            fprintf(stderr, "%s:%d: got %s, expected %s\n", __FILE__, __LINE__,        \
+                    dms_progress_result_name(rc_), dms_progress_result_name(expected)); \
+        }                                                                              \
+    } while (0)
+
+static const char *INSTANCE = "c-test-instance";
+
+static const char *env(const char *name) {
+    const char *v = getenv(name);
+    if (!v) {
+        fprintf(stderr, "%s is not set: run through tests/with-emulator.sh\n", name);
+        exit(2);
+    }
+    return v;
+}
+
+static dms_progress_client *new_client(const char *sk) {
+    dms_progress_config *cfg = dms_progress_config_new();
+    CHECK_RC(dms_progress_config_set_use_environment(cfg, false), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_config_set_endpoint(cfg, env("DMS_ENDPOINT")), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_config_set_project_id(cfg, env("DMS_PROJECT_ID")), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_config_set_credentials(cfg, env("DMS_AK"), sk), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_config_set_retries(cfg, 0), DMS_PROGRESS_RESULT_OK);
+    dms_progress_client *client = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_new(cfg, &client, &err), DMS_PROGRESS_RESULT_OK);
+    CHECK(err == NULL);
+    dms_progress_config_free(cfg);
+    return client;
+}
+
+static void test_version(void) {
+    const char *v = dms_progress_version();
+    CHECK(v != NULL && strlen(v) >= 5);
+    CHECK(strcmp(dms_progress_result_name(DMS_PROGRESS_RESULT_TIMEOUT), "DMS_PROGRESS_RESULT_TIMEOUT") == 0);
+    CHECK(strcmp(dms_progress_result_name(999), "DMS_PROGRESS_RESULT_UNKNOWN") == 0);
+}
+
+static void test_get_progress(dms_progress_client *client) {
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = (dms_progress_error *)0x1; /* must be reset to NULL on entry */
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, "long", NULL, &p, &err), DMS_PROGRESS_RESULT_OK);
+    CHECK(err == NULL);
+    CHECK(p != NULL);
+    uint8_t pct = 255;
+    CHECK(dms_progress_progress_percentage(p, &pct));
+    CHECK(pct <= 100);
+    uint64_t remain = 0;
+    CHECK(dms_progress_progress_remain_time(p, &remain));
+    CHECK(remain > 3000);
+    CHECK(dms_progress_progress_step_count(p) == 2);
+    CHECK(strcmp(dms_progress_progress_step_name(p, 0), "pre_check") == 0);
+    CHECK(strcmp(dms_progress_progress_step_name(p, 1), "rolling_scaling") == 0);
+    CHECK(dms_progress_progress_step_name(p, 2) == NULL);
+    CHECK(dms_progress_progress_step_status(p, 2) == DMS_PROGRESS_STEP_STATUS_OTHER);
+    int64_t start = 0;
+    CHECK(dms_progress_progress_step_start_time(p, 0, &start));
+    CHECK(start > 1700000000000LL);
+    CHECK(!dms_progress_progress_is_complete(p));
+    size_t failed_step = 99;
+    CHECK(!dms_progress_progress_failed_step(p, &failed_step));
+    CHECK(failed_step == 99);
+    dms_progress_progress_free(p);
+}
+
+struct wait_state {
+    int calls;
+    int last_pct;
+};
+
+static bool count_polls(void *userdata, const dms_progress_progress *p) {
+    struct wait_state *s = userdata;
+    uint8_t pct;
+    s->calls++;
+    if (dms_progress_progress_percentage(p, &pct)) {
+        s->last_pct = pct;
+    }
+    return true;
+}
+
+static void test_wait_completes(dms_progress_client *client) {
+    struct wait_state s = {0, -1};
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "completes", 200, 30000, count_polls, &s, NULL, &p, &err),
+             DMS_PROGRESS_RESULT_OK);
+    if (err) {
+        fprintf(stderr, "wait: %s\n", dms_progress_error_message(err));
+    }
+    CHECK(s.calls >= 1);
+    CHECK(s.last_pct == 100);
+    CHECK(dms_progress_progress_is_complete(p));
+    CHECK(dms_progress_progress_step_status(p, 1) == DMS_PROGRESS_STEP_STATUS_COMPLETED);
+    int64_t end = 0;
+    CHECK(dms_progress_progress_step_end_time(p, 1, &end));
+    dms_progress_progress_free(p);
+    dms_progress_error_free(err);
+}
+
+static void test_wait_failing_task(dms_progress_client *client) {
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "fails", 200, 30000, NULL, NULL, NULL, &p, &err),
+             DMS_PROGRESS_RESULT_TASK_FAILED);
+    CHECK(p == NULL);
+    CHECK(err != NULL);
+    CHECK(dms_progress_error_result(err) == DMS_PROGRESS_RESULT_TASK_FAILED);
+    size_t step = 99;
+    CHECK(dms_progress_error_failed_step(err, &step));
+    CHECK(step == 1);
+    const dms_progress_progress *fp = dms_progress_error_progress(err);
+    CHECK(fp != NULL);
+    CHECK(strcmp(dms_progress_progress_step_name(fp, step), "disk_expansion") == 0);
+    CHECK(dms_progress_progress_step_status(fp, step) == DMS_PROGRESS_STEP_STATUS_FAILED);
+    CHECK(dms_progress_progress_step_status(fp, 2) == DMS_PROGRESS_STEP_STATUS_WAITING);
+    CHECK(strstr(dms_progress_error_message(err), "disk_expansion") != NULL);
+    dms_progress_error_free(err);
+}
+
+static bool stop_at_first(void *userdata, const dms_progress_progress *p) {
+    (void)p;
+    (*(int *)userdata)++;
+    return false;
+}
+
+static void test_wait_cancel_and_timeout(dms_progress_client *client) {
+    int calls = 0;
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "long", 100, 30000, stop_at_first, &calls, NULL, &p, &err),
+             DMS_PROGRESS_RESULT_CANCELLED);
+    CHECK(calls == 1);
+    dms_progress_error_free(err);
+
+    dms_progress_cancel *cancel = dms_progress_cancel_new();
+    dms_progress_cancel_trigger(cancel);
+    CHECK(dms_progress_cancel_is_triggered(cancel));
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "long", 100, 30000, NULL, NULL, cancel, &p, NULL),
+             DMS_PROGRESS_RESULT_CANCELLED);
+    dms_progress_cancel_free(cancel);
+
+    err = NULL;
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "long", 100, 500, NULL, NULL, NULL, &p, &err),
+             DMS_PROGRESS_RESULT_WAIT_TIMEOUT);
+    CHECK(dms_progress_error_progress(err) != NULL);
+    dms_progress_error_free(err);
+}
+
+static void test_unauthorized(void) {
+    dms_progress_client *bad = new_client("not-the-secret-key");
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_get_progress(bad, INSTANCE, "long", NULL, &p, &err), DMS_PROGRESS_RESULT_API);
+    CHECK(p == NULL);
+    CHECK(dms_progress_error_http_status(err) == 401);
+    CHECK(strcmp(dms_progress_error_api_code(err), "APIGW.0301") == 0);
+    CHECK(dms_progress_error_request_id(err) != NULL && strlen(dms_progress_error_request_id(err)) > 0);
+    CHECK(strstr(dms_progress_error_message(err), "not-the-secret-key") == NULL);
+    CHECK(strstr(dms_progress_error_message(err), "HTTP 401") != NULL);
+    dms_progress_error_free(err);
+    dms_progress_client_free(bad);
+}
+
+static void test_not_found(dms_progress_client *client) {
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_get_progress(client, "no-such-instance", "t", NULL, &p, &err), DMS_PROGRESS_RESULT_API);
+    CHECK(dms_progress_error_http_status(err) == 404);
+    CHECK(strncmp(dms_progress_error_api_code(err), "DMS.", 4) == 0);
+    CHECK(dms_progress_error_request_id(err) != NULL);
+    dms_progress_error_free(err);
+}
+
+static void test_null_parameters(dms_progress_client *client) {
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    dms_progress_client *c = NULL;
+    dms_progress_request *r = NULL;
+    dms_progress_config *cfg = dms_progress_config_new();
+
+    CHECK_RC(dms_progress_client_new(NULL, &c, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "config") != NULL);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_new(cfg, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_get_progress(NULL, INSTANCE, "t", NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_get_progress(client, NULL, "t", NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, NULL, NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, "t", NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_wait(NULL, INSTANCE, "t", 1, 1, NULL, NULL, NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_wait(client, NULL, "t", 1, 1, NULL, NULL, NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, NULL, 1, 1, NULL, NULL, NULL, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "t", 1, 1, NULL, NULL, NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_wait(client, INSTANCE, "t", 0, 1, NULL, NULL, NULL, &p, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+
+    CHECK_RC(dms_progress_config_set_endpoint(NULL, "x"), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_endpoint(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_region(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_project_id(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_credentials(cfg, NULL, "sk"), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_credentials(cfg, "ak", NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_security_token(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_iam_token(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_ca_file(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_proxy(cfg, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_timeout_ms(NULL, 1), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_connect_timeout_ms(NULL, 1), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_retries(NULL, 1), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_max_body_bytes(NULL, 1), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_insecure(NULL, true), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_use_environment(NULL, true), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_config_set_timeout_ms(cfg, 0), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_config_set_connect_timeout_ms(cfg, 0), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_config_set_max_body_bytes(cfg, 0), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+
+    CHECK_RC(dms_progress_build_request(NULL, INSTANCE, "t", 0, &r, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_build_request(cfg, NULL, "t", 0, &r, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_build_request(cfg, INSTANCE, NULL, 0, &r, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_build_request(cfg, INSTANCE, "t", 0, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, NULL, 0, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 1, NULL, 0, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, NULL, 5, &p, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    const char *names[] = {NULL};
+    const char *values[] = {"v"};
+    CHECK_RC(dms_progress_decode_response(200, names, values, 1, (const uint8_t *)"{}", 2, &p, NULL),
+             DMS_PROGRESS_RESULT_NULL_PARAMETER);
+
+    /* Accessors and frees tolerate NULL. */
+    uint8_t pct = 7;
+    uint64_t remain = 7;
+    int64_t ms = 7;
+    size_t idx = 7;
+    CHECK(!dms_progress_progress_percentage(NULL, &pct) && pct == 7);
+    CHECK(!dms_progress_progress_remain_time(NULL, &remain) && remain == 7);
+    CHECK(dms_progress_progress_step_count(NULL) == 0);
+    CHECK(dms_progress_progress_step_name(NULL, 0) == NULL);
+    CHECK(dms_progress_progress_step_status(NULL, 0) == DMS_PROGRESS_STEP_STATUS_OTHER);
+    CHECK(dms_progress_progress_step_status_text(NULL, 0) == NULL);
+    CHECK(!dms_progress_progress_step_start_time(NULL, 0, &ms) && ms == 7);
+    CHECK(!dms_progress_progress_step_end_time(NULL, 0, &ms) && ms == 7);
+    CHECK(dms_progress_progress_step_start_time_text(NULL, 0) == NULL);
+    CHECK(dms_progress_progress_step_end_time_text(NULL, 0) == NULL);
+    CHECK(!dms_progress_progress_is_complete(NULL));
+    CHECK(!dms_progress_progress_failed_step(NULL, &idx) && idx == 7);
+    CHECK(dms_progress_error_message(NULL) == NULL);
+    CHECK(dms_progress_error_http_status(NULL) == 0);
+    CHECK(dms_progress_error_api_code(NULL) == NULL);
+    CHECK(dms_progress_error_api_message(NULL) == NULL);
+    CHECK(dms_progress_error_request_id(NULL) == NULL);
+    CHECK(dms_progress_error_progress(NULL) == NULL);
+    CHECK(!dms_progress_error_failed_step(NULL, &idx));
+    CHECK(dms_progress_error_result(NULL) == DMS_PROGRESS_RESULT_PANIC);
+    CHECK(dms_progress_request_method(NULL) == NULL);
+    CHECK(dms_progress_request_url(NULL) == NULL);
+    CHECK(dms_progress_request_header_count(NULL) == 0);
+    CHECK(dms_progress_request_header_name(NULL, 0) == NULL);
+    CHECK(dms_progress_request_header_value(NULL, 0) == NULL);
+    CHECK(!dms_progress_cancel_is_triggered(NULL));
+    dms_progress_cancel_trigger(NULL);
+    dms_progress_progress_free(NULL);
+    dms_progress_error_free(NULL);
+    dms_progress_client_free(NULL);
+    dms_progress_config_free(NULL);
+    dms_progress_request_free(NULL);
+    dms_progress_cancel_free(NULL);
+    dms_progress_config_free(cfg);
+}
+
+static void test_bad_strings(dms_progress_client *client) {
+    dms_progress_progress *p = NULL;
+    dms_progress_error *err = NULL;
+    const char invalid_utf8[] = {'a', (char)0xff, 'b', 0};
+    CHECK_RC(dms_progress_client_get_progress(client, invalid_utf8, "t", NULL, &p, &err), DMS_PROGRESS_RESULT_INVALID_UTF8);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "instance_id") != NULL);
+    dms_progress_error_free(err);
+
+    dms_progress_config *cfg = dms_progress_config_new();
+    CHECK_RC(dms_progress_config_set_endpoint(cfg, invalid_utf8), DMS_PROGRESS_RESULT_INVALID_UTF8);
+    CHECK_RC(dms_progress_config_set_credentials(cfg, "ak", invalid_utf8), DMS_PROGRESS_RESULT_INVALID_UTF8);
+    dms_progress_config_free(cfg);
+
+    /* A 1 MiB id is refused before anything is sent. */
+    size_t big = 1024 * 1024;
+    char *huge = malloc(big + 1);
+    memset(huge, 'x', big);
+    huge[big] = 0;
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, huge, NULL, &p, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "task_id") != NULL);
+    dms_progress_error_free(err);
+    free(huge);
+
+    /* An id cut by a NUL byte is seen up to the NUL; ids with '/' or spaces are refused. */
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, "a/b", NULL, &p, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_client_get_progress(client, INSTANCE, "", NULL, &p, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_client_get_progress(client, "a b", "t", NULL, &p, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+
+    cfg = dms_progress_config_new();
+    dms_progress_config_set_use_environment(cfg, false);
+    dms_progress_config_set_endpoint(cfg, "ftp://nope");
+    dms_progress_client *c = NULL;
+    CHECK_RC(dms_progress_client_new(cfg, &c, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(c == NULL);
+    dms_progress_error_free(err);
+    dms_progress_config_set_endpoint(cfg, "http://127.0.0.1:1");
+    CHECK_RC(dms_progress_client_new(cfg, &c, &err), DMS_PROGRESS_RESULT_CONFIG);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "no credentials") != NULL);
+    dms_progress_error_free(err);
+    dms_progress_config_free(cfg);
+}
+
+static void test_sans_io(void) {
+    dms_progress_config *cfg = dms_progress_config_new();
+    dms_progress_config_set_use_environment(cfg, false);
+    dms_progress_config_set_endpoint(cfg, "https://dms.cn-north-4.myhuaweicloud.com");
+    dms_progress_config_set_project_id(cfg, "0123456789abcdef0123456789abcdef");
+    dms_progress_config_set_credentials(cfg, "AccessKey", "SecretKey");
+    dms_progress_request *r = NULL;
+    CHECK_RC(dms_progress_build_request(cfg, "11111111-2222-3333-4444-555555555555", "ff8080818d1b2a3c018d1b2a3c4d0001",
+                                        1767225600, &r, NULL),
+             DMS_PROGRESS_RESULT_OK);
+    CHECK(strcmp(dms_progress_request_method(r), "GET") == 0);
+    CHECK(strstr(dms_progress_request_url(r), "/tasks/ff8080818d1b2a3c018d1b2a3c4d0001/progress") != NULL);
+    int found = 0;
+    for (size_t i = 0; i < dms_progress_request_header_count(r); i++) {
+        if (strcmp(dms_progress_request_header_name(r, i), "Authorization") == 0) {
+            /* The published vector for this route (API.md). */
+            found = strstr(dms_progress_request_header_value(r, i),
+                           "Signature=dce8551f39c4ee03c29a8f7ef4a33550408444c9b328b5391d948f91494f0a09") != NULL;
+        }
+    }
+    CHECK(found);
+    CHECK(dms_progress_request_header_name(r, 1000) == NULL);
+    dms_progress_request_free(r);
+    dms_progress_config_free(cfg);
+
+    const char *body = "{\"progress_percentage\": 40, \"remain_time\": 60, \"step_list\": ["
+                       "{\"name\": \"pre_check\", \"statue\": \"COMPLETED\", \"start_time\": \"1763350067752\"},"
+                       "{\"name\": \"x\", \"status\": \"ROLLING_BACK\", \"start_time\": \"soon\"}]}";
+    dms_progress_progress *p = NULL;
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)body, strlen(body), &p, NULL),
+             DMS_PROGRESS_RESULT_OK);
+    int64_t ms = 0;
+    CHECK(dms_progress_progress_step_start_time(p, 0, &ms) && ms == 1763350067752LL);
+    CHECK(dms_progress_progress_step_status(p, 1) == DMS_PROGRESS_STEP_STATUS_OTHER);
+    CHECK(strcmp(dms_progress_progress_step_status_text(p, 1), "ROLLING_BACK") == 0);
+    CHECK(!dms_progress_progress_step_start_time(p, 1, &ms));
+    CHECK(strcmp(dms_progress_progress_step_start_time_text(p, 1), "soon") == 0);
+    dms_progress_progress_free(p);
+
+    const char *names[] = {"X-Request-Id", "Content-Type"};
+    const char *values[] = {"rid-42", "text/html"};
+    const char *html = "<html>502 Bad Gateway</html>";
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_decode_response(502, names, values, 2, (const uint8_t *)html, strlen(html), &p, &err),
+             DMS_PROGRESS_RESULT_API);
+    CHECK(dms_progress_error_http_status(err) == 502);
+    CHECK(strcmp(dms_progress_error_api_code(err), "502") == 0);
+    CHECK(strcmp(dms_progress_error_api_message(err), html) == 0);
+    CHECK(strcmp(dms_progress_error_request_id(err), "rid-42") == 0);
+    dms_progress_error_free(err);
+
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)"[]", 2, &p, &err), DMS_PROGRESS_RESULT_DECODE);
+    dms_progress_error_free(err);
+}
+
+#define THREADS 8
+#define CALLS_PER_THREAD 25
+
+static void *hammer(void *arg) {
+    dms_progress_client *client = arg;
+    long ok = 0;
+    for (int i = 0; i < CALLS_PER_THREAD; i++) {
+        dms_progress_progress *p = NULL;
+        if (dms_progress_client_get_progress(client, INSTANCE, "long", NULL, &p, NULL) == DMS_PROGRESS_RESULT_OK) {
+            ok += dms_progress_progress_step_count(p) == 2;
+        }
+        dms_progress_progress_free(p);
+    }
+    return (void *)ok;
+}
+
+static void test_shared_by_threads(dms_progress_client *client) {
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        CHECK(pthread_create(&threads[i], NULL, hammer, client) == 0);
+    }
+    long total = 0;
+    for (int i = 0; i < THREADS; i++) {
+        void *ok = NULL;
+        pthread_join(threads[i], &ok);
+        total += (long)ok;
+    }
+    CHECK(total == THREADS * CALLS_PER_THREAD);
+}
+
+int main(void) {
+    dms_progress_client *client = new_client(env("DMS_SK"));
+    test_version();
+    test_get_progress(client);
+    test_wait_completes(client);
+    test_wait_failing_task(client);
+    test_wait_cancel_and_timeout(client);
+    test_unauthorized();
+    test_not_found(client);
+    test_null_parameters(client);
+    test_bad_strings(client);
+    test_sans_io();
+    test_shared_by_threads(client);
+    dms_progress_client_free(client);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
