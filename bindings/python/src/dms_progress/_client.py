@@ -309,7 +309,7 @@ class Client(Managed[Any]):
         max_wait_ms = _millis(timeout, "timeout")
         raised: list = []
 
-        callback: Any = None
+        callback: Any = _ffi.dms_progress_progress_callback()  # NULL: no callback
         if on_progress is not None:
 
             def trampoline(_userdata: Any, ptr: Any) -> bool:
