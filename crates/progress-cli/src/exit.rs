@@ -1,0 +1,265 @@
+//! Exit codes, and the one message each failure prints on stderr.
+//!
+//! Messages are built from the client's errors, which never hold a secret (the SK and the
+//! security token are not part of any error), so nothing here can leak one.
+
+use dms_progress::{Error, Progress};
+
+use crate::format;
+
+/// Success: the query answered, or the task completed.
+pub const OK: i32 = 0;
+/// The service answered with an error, or the request got no complete answer.
+pub const API: i32 = 1;
+/// A usage or configuration error: bad flag, unknown region, no credentials, bad id.
+pub const USAGE: i32 = 2;
+/// A step of the task failed.
+pub const STEP_FAILED: i32 = 3;
+/// `--max-wait` passed before the task finished.
+pub const MAX_WAIT: i32 = 4;
+/// Interrupted (Ctrl-C / SIGINT).
+pub const INTERRUPTED: i32 = 130;
+
+/// The exit codes as `--help` shows them.
+pub const HELP: &str = "\
+Exit codes:
+  0    success: the query answered, or the task completed
+  1    API or transport error (HTTP status, error code, message and request id on stderr)
+  2    usage or configuration error (bad flag, unknown region, no credentials, bad id)
+  3    a step of the task failed (named on stderr)
+  4    --max-wait passed before the task finished
+  130  interrupted (Ctrl-C)
+
+Credentials come only from the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
+HUAWEICLOUD_SDK_SECURITY_TOKEN) or the [basic] section of the credentials file
+(HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials), never from a flag.
+The project id comes from --project-id, else HUAWEICLOUD_SDK_PROJECT_ID, else that file.";
+
+/// A failure: what to print and which code to exit with.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: i32,
+    /// Message for stderr (may span lines; no trailing newline).
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage error (code 2) with this message.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: USAGE,
+            message: format!("error: {}", message.into()),
+        }
+    }
+}
+
+/// Names step `index` of `progress` for a message: `step 2/4 "disk_expansion"`.
+pub fn step_label(progress: &Progress, index: usize) -> String {
+    let name = progress.steps.get(index).map(|s| s.name.as_str()).unwrap_or("");
+    format!("step {}/{} {name:?}", index + 1, progress.steps.len())
+}
+
+/// The exit code and message for a client error.
+pub fn from_error(err: &Error) -> Failure {
+    let (code, message) = match err {
+        Error::Api(api) => {
+            let mut m = format!(
+                "error: the service answered HTTP {} {}\n  error code: {}\n  message:    {}\n  request id: {}",
+                api.status,
+                reason_phrase(api.status),
+                api.error_code,
+                api.error_msg,
+                api.request_id.as_deref().unwrap_or("(none sent)"),
+            );
+            if let Some(enc) = &api.encoded_authorization_message {
+                m.push_str(&format!("\n  encoded authorization message: {enc}"));
+            }
+            if let Some(hint) = api_hint(api.status, &api.error_code) {
+                m.push_str(&format!("\n  hint: {hint}"));
+            }
+            (API, m)
+        }
+        Error::Transport { kind, message } => (API, format!("error: {kind}: {message}")),
+        Error::Decode { .. } => (API, format!("error: {err}")),
+        Error::InvalidArgument(m) => (USAGE, format!("error: {m}")),
+        Error::Config(m) => {
+            let mut s = format!("error: {m}");
+            if m.starts_with("no credentials") {
+                s.push_str(
+                    "\n  hint: dms-progress takes credentials only from HUAWEICLOUD_SDK_AK and \
+                     HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones) \
+                     or the [basic] section of ~/.huaweicloud/credentials",
+                );
+            } else if m.starts_with("no project id") {
+                s.push_str("\n  hint: pass --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID");
+            }
+            (USAGE, s)
+        }
+        Error::TaskFailed { progress, step } => {
+            let s = &progress.steps[*step];
+            let mut m = format!(
+                "error: the task failed at {} (FAILED",
+                step_label(progress, *step)
+            );
+            if let Some(t) = s.end_time.as_ref().or(s.start_time.as_ref()) {
+                m.push_str(&format!(" at {}", format::step_time(Some(t))));
+            }
+            m.push_str(&format!(", overall {})", format::percentage(progress.percentage)));
+            (STEP_FAILED, m)
+        }
+        Error::WaitTimeout { last, waited } => {
+            let mut m = format!(
+                "error: --max-wait exceeded: the task is not finished after {}",
+                format::duration(waited.as_secs())
+            );
+            if let Some(p) = last {
+                m.push_str(&format!(
+                    " (last seen at {}, {} remaining",
+                    format::percentage(p.percentage),
+                    format::remaining(p.remain_time)
+                ));
+                if let Some(cur) = p.current_step() {
+                    m.push_str(&format!(", step {:?}", cur.name));
+                }
+                m.push(')');
+            }
+            (MAX_WAIT, m)
+        }
+        Error::Cancelled => (INTERRUPTED, "interrupted".to_owned()),
+        other => (API, format!("error: {other}")),
+    };
+    Failure { code, message }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+fn api_hint(status: u16, code: &str) -> Option<&'static str> {
+    match (status, code) {
+        (401, _) => Some(
+            "check HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (and the security token for temporary \
+             credentials), and that this machine's clock is right to within 15 minutes",
+        ),
+        (403, _) => Some("the credentials lack the DMS permission for this project"),
+        (_, "DMS.00404022") => Some("check --instance-id, and that --region is the instance's region"),
+        (_, "APIGW.0101") => Some("check --endpoint / --region: this host does not serve the DMS API"),
+        (429, _) => Some("throttled: poll less often (--interval) or retry later"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use progress_core::{ApiError, Step, StepStatus, TimeValue};
+    use std::time::Duration;
+
+    fn step(name: &str, status: StepStatus) -> Step {
+        Step {
+            name: name.into(),
+            status,
+            start_time: Some(TimeValue::EpochMillis(1_763_350_067_752)),
+            end_time: None,
+        }
+    }
+
+    #[test]
+    fn api_errors_show_status_code_message_and_request_id() {
+        let err = Error::Api(Box::new(ApiError {
+            status: 401,
+            error_code: "APIGW.0301".into(),
+            error_msg: "Incorrect IAM authentication information".into(),
+            request_id: Some("req-123".into()),
+            encoded_authorization_message: None,
+            retry_after: None,
+        }));
+        let f = from_error(&err);
+        assert_eq!(f.code, API);
+        for part in [
+            "HTTP 401",
+            "APIGW.0301",
+            "Incorrect IAM",
+            "request id: req-123",
+            "hint:",
+        ] {
+            assert!(f.message.contains(part), "{part} in {}", f.message);
+        }
+    }
+
+    #[test]
+    fn every_error_kind_has_its_code() {
+        let p = Progress {
+            percentage: Some(30),
+            remain_time: Some(12),
+            steps: vec![
+                step("pre_check", StepStatus::Completed),
+                step("disk_expansion", StepStatus::Failed),
+            ],
+        };
+        let cases = [
+            (Error::InvalidArgument("unknown region".into()), USAGE),
+            (Error::Config("no credentials found".into()), USAGE),
+            (
+                Error::TaskFailed {
+                    progress: Box::new(p.clone()),
+                    step: 1,
+                },
+                STEP_FAILED,
+            ),
+            (
+                Error::WaitTimeout {
+                    last: Some(Box::new(p)),
+                    waited: Duration::from_secs(61),
+                },
+                MAX_WAIT,
+            ),
+            (Error::Cancelled, INTERRUPTED),
+            (
+                Error::Transport {
+                    kind: dms_progress::TransportKind::Connect,
+                    message: "refused".into(),
+                },
+                API,
+            ),
+        ];
+        for (err, code) in cases {
+            assert_eq!(from_error(&err).code, code, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_failed_step_is_named() {
+        let p = Progress {
+            percentage: Some(30),
+            remain_time: None,
+            steps: vec![
+                step("pre_check", StepStatus::Completed),
+                step("disk_expansion", StepStatus::Failed),
+            ],
+        };
+        let f = from_error(&Error::TaskFailed {
+            progress: Box::new(p),
+            step: 1,
+        });
+        assert!(f.message.contains("step 2/2 \"disk_expansion\""), "{}", f.message);
+        let f = from_error(&Error::WaitTimeout {
+            last: None,
+            waited: Duration::from_secs(1),
+        });
+        assert!(f.message.contains("--max-wait"), "{}", f.message);
+    }
+}

@@ -1,0 +1,35 @@
+//! Ctrl-C: the first one cancels the running call (the wait returns `Cancelled` within tens of
+//! milliseconds and the command exits 130); a second one, or a request that does not return
+//! within two seconds, exits 130 at once.
+
+use std::time::Duration;
+
+use dms_progress::CancelToken;
+
+use crate::exit;
+
+/// How long a cancelled command may take to wind down before the process exits anyway (an
+/// HTTP attempt in flight is otherwise bounded only by `--timeout`).
+const GRACE: Duration = Duration::from_secs(2);
+
+/// Installs the SIGINT handler and returns the token it cancels.
+pub fn install() -> CancelToken {
+    let token = CancelToken::new();
+    let handler_token = token.clone();
+    let installed = ctrlc::set_handler(move || {
+        if handler_token.is_cancelled() {
+            eprintln!("interrupted");
+            std::process::exit(exit::INTERRUPTED);
+        }
+        handler_token.cancel();
+        std::thread::spawn(|| {
+            std::thread::sleep(GRACE);
+            eprintln!("interrupted");
+            std::process::exit(exit::INTERRUPTED);
+        });
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: cannot handle Ctrl-C: {e}");
+    }
+    token
+}
