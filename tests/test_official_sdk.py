@@ -1,0 +1,224 @@
+"""The official Huawei Cloud Python SDK, unmodified, against a running dms-emulator.
+
+If the SDK's signer, its request building or its response and error parsing disagreed with
+the emulator, these tests would fail: the SDK is the second opinion on the wire contract.
+The SDK is imported unconditionally: a missing SDK is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkkafka.v2 import (
+    KafkaClient,
+    ListBackgroundTasksRequest,
+    ShowBackgroundTaskProgressRequest,
+    ShowBackgroundTaskRequest,
+)
+
+from emulator_harness import (
+    DEMO_AK,
+    DEMO_INSTANCE_ID,
+    DEMO_PROJECT_ID,
+    DEMO_SK,
+    DEMO_TASK_FAILING,
+    DEMO_TASK_FINISHED,
+    DEMO_TASK_RUNNING,
+    Emulator,
+)
+
+PROJECT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+QUICK = "quick0000000000000000000000000001"
+FAILS = "fails0000000000000000000000000002"
+
+# Short tasks, so that watching one run to the end takes seconds.
+SCENARIO = {
+    "project_id": PROJECT,
+    "instances": [
+        {
+            "instance_id": INSTANCE,
+            "tasks": [
+                {
+                    "task_id": QUICK,
+                    "steps": [
+                        {"name": "pre_check", "seconds": 0.5},
+                        {"name": "disk_expansion", "seconds": 1.5},
+                        {"name": "rolling_scaling", "seconds": 1.5},
+                        {"name": "post_check", "seconds": 0.5},
+                    ],
+                },
+                {
+                    "task_id": FAILS,
+                    "steps": [
+                        {"name": "pre_check", "seconds": 0.3},
+                        {"name": "disk_expansion", "seconds": 0.7, "fails": True},
+                        {"name": "rolling_scaling", "seconds": 2},
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+
+def client(emu: Emulator, sk: str | None = None, project_id: str | None = None) -> KafkaClient:
+    credentials = BasicCredentials(emu.ak, sk if sk is not None else emu.sk, project_id or emu.project_id)
+    return KafkaClient.new_builder().with_credentials(credentials).with_endpoints([emu.endpoint]).build()
+
+
+def progress(c: KafkaClient, instance_id: str, task_id: str):
+    return c.show_background_task_progress(
+        ShowBackgroundTaskProgressRequest(instance_id=instance_id, task_id=task_id)
+    )
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator(scenario=SCENARIO, ak="SDKTESTAK", sk="sdk-test-secret") as e:
+        yield e
+    assert e.returncode == 0, e.stderr
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with Emulator() as e:
+        yield e
+
+
+def test_harness_reports_the_scenario(emu):
+    assert emu.endpoint == f"http://127.0.0.1:{emu.port}"
+    assert (emu.ak, emu.sk, emu.project_id) == ("SDKTESTAK", "sdk-test-secret", PROJECT)
+    assert [t.task_id for t in emu.tasks] == [QUICK, FAILS]
+    assert {t.instance_id for t in emu.tasks} == {INSTANCE}
+
+
+def test_progress_advances_and_completes(emu):
+    c = client(emu)
+    seen = []
+    deadline = time.monotonic() + 30
+    while True:
+        r = progress(c, INSTANCE, QUICK)
+        seen.append(r.progress_percentage)
+        assert 0 <= r.progress_percentage <= 100
+        assert [s.name for s in r.step_list] == ["pre_check", "disk_expansion", "rolling_scaling", "post_check"]
+        for s in r.step_list:
+            assert s.statue in ("WAITING", "IN_PROGRESS", "COMPLETED"), s
+            if s.statue == "WAITING":
+                assert s.start_time is None and s.end_time is None
+            else:
+                assert isinstance(s.start_time, int) and s.start_time > 1_700_000_000_000
+            if s.statue == "COMPLETED":
+                assert isinstance(s.end_time, int) and s.end_time >= s.start_time
+        if r.progress_percentage == 100:
+            break
+        assert r.remain_time > 0
+        assert time.monotonic() < deadline, f"never completed: {seen}"
+        time.sleep(0.2)
+    assert seen == sorted(seen), f"progress went backwards: {seen}"
+    assert any(0 < p < 100 for p in seen), f"no intermediate progress seen: {seen}"
+    assert r.remain_time == 0
+    assert all(s.statue == "COMPLETED" for s in r.step_list)
+    ends = [s.end_time for s in r.step_list]
+    assert ends == sorted(ends)
+
+
+def test_a_failing_task_shows_failed(emu):
+    c = client(emu)
+    deadline = time.monotonic() + 30
+    while True:
+        r = progress(c, INSTANCE, FAILS)
+        states = [s.statue for s in r.step_list]
+        if "FAILED" in states:
+            break
+        assert time.monotonic() < deadline, f"never failed: {states}"
+        time.sleep(0.2)
+    assert states == ["COMPLETED", "FAILED", "WAITING"]
+    assert r.progress_percentage < 100
+    assert r.step_list[2].start_time is None
+    frozen = r.progress_percentage
+    time.sleep(0.5)
+    assert progress(c, INSTANCE, FAILS).progress_percentage == frozen
+
+    task = c.show_background_task(ShowBackgroundTaskRequest(instance_id=INSTANCE, task_id=FAILS))
+    assert task.task_count == "1"
+    assert task.tasks[0].id == FAILS
+    assert task.tasks[0].status == "FAILED"
+
+
+def test_list_background_tasks(emu):
+    r = client(emu).list_background_tasks(ListBackgroundTasksRequest(instance_id=INSTANCE, start=1, limit=10))
+    assert r.task_count == "2"
+    assert {t.id for t in r.tasks} == {QUICK, FAILS}
+    for t in r.tasks:
+        assert t.name == "kafkaInstanceExtend"
+        assert t.status in ("EXECUTING", "SUCCESS", "FAILED")
+        assert t.created_at.endswith("Z")
+
+
+def test_a_wrong_secret_key_is_a_401_apigw_0301(emu):
+    with pytest.raises(ClientRequestException) as info:
+        progress(client(emu, sk="not-the-secret"), INSTANCE, QUICK)
+    e = info.value
+    assert e.status_code == 401
+    assert e.error_code == "APIGW.0301"
+    assert e.error_msg.startswith("Incorrect IAM authentication information: verify aksk signature fail")
+    assert e.request_id and len(e.request_id) == 32
+    assert "sdk-test-secret" not in e.error_msg and "not-the-secret" not in e.error_msg
+
+
+def test_unknown_ids_are_404_with_a_dms_code(emu):
+    c = client(emu)
+    with pytest.raises(ClientRequestException) as info:
+        progress(c, INSTANCE, "ffffffffffffffffffffffffffffffff")
+    assert info.value.status_code == 404
+    assert info.value.error_code.startswith("DMS.")
+    assert info.value.request_id
+
+    with pytest.raises(ClientRequestException) as info:
+        progress(c, "00000000-0000-0000-0000-000000000000", QUICK)
+    assert info.value.status_code == 404
+    assert info.value.error_code == "DMS.00404022"
+
+    with pytest.raises(ClientRequestException) as info:
+        progress(client(emu, project_id="ffffffffffffffffffffffffffffffff"), INSTANCE, QUICK)
+    assert info.value.status_code == 404
+    assert info.value.error_code == "DMS.00404022"
+
+
+def test_the_demo_scenario_with_the_demo_credentials(demo):
+    assert (demo.ak, demo.sk, demo.project_id) == (DEMO_AK, DEMO_SK, DEMO_PROJECT_ID)
+    assert [(t.instance_id, t.task_id) for t in demo.tasks] == [
+        (DEMO_INSTANCE_ID, DEMO_TASK_RUNNING),
+        (DEMO_INSTANCE_ID, DEMO_TASK_FINISHED),
+        (DEMO_INSTANCE_ID, DEMO_TASK_FAILING),
+    ]
+    c = client(demo)
+    done = progress(c, DEMO_INSTANCE_ID, DEMO_TASK_FINISHED)
+    assert done.progress_percentage == 100 and done.remain_time == 0
+    assert [s.statue for s in done.step_list] == ["COMPLETED"] * 4
+    running = progress(c, DEMO_INSTANCE_ID, DEMO_TASK_RUNNING)
+    assert running.progress_percentage < 100
+    assert 0 < running.remain_time <= 20
+    assert running.step_list[0].name == "pre_check"
+
+
+def test_iam_token_authentication():
+    """The SDK has no token credentials for this client; send the header as it would."""
+    import urllib.error
+    import urllib.request
+
+    with Emulator(iam_token="emulator-iam-token") as e:
+        url = f"{e.endpoint}/v2/{DEMO_PROJECT_ID}/instances/{DEMO_INSTANCE_ID}/tasks/{DEMO_TASK_FINISHED}/progress"
+        req = urllib.request.Request(url, headers={"X-Auth-Token": "emulator-iam-token"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+            assert r.headers["X-Request-Id"]
+        bad = urllib.request.Request(url, headers={"X-Auth-Token": "wrong"})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(bad, timeout=10)
+        assert info.value.code == 401
+        assert b"APIGW.0301" in info.value.read()
