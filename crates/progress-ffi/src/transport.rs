@@ -127,6 +127,9 @@ fn map_error(e: ureq::Error, url: &str) -> Error {
         ureq::Error::Timeout(t) => (Timeout, format!("{at}: {t}")),
         ureq::Error::HostNotFound => (Connect, format!("{at}: host not found")),
         ureq::Error::ConnectionFailed => (Connect, format!("{at}: connection failed")),
+        ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+            (Tls, format!("{at}: {io}"))
+        }
         ureq::Error::Io(io) => {
             let kind = match io.kind() {
                 io::ErrorKind::ConnectionRefused
