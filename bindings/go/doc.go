@@ -1,0 +1,51 @@
+// Package dmsprogress queries the progress of Huawei Cloud DMS for Kafka background tasks
+// (ShowBackgroundTaskProgress: GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress),
+// the call that tells how far a Kafka capacity expansion has got.
+//
+// It is a thin cgo layer over the dms-progress native library (the same client the C API,
+// the Python package and the command-line tool use): endpoints, AK/SK signing, retries,
+// decoding and the wait policy all live there; this package translates types. The static
+// library is linked in, so programs need no shared library at run time. Build it before
+// go build or go test, from the repository root:
+//
+//	cargo build --release -p progress-ffi
+//
+// # Usage
+//
+//	c, err := dmsprogress.NewClient(dmsprogress.Config{Region: "cn-north-4"})
+//	if err != nil { ... }
+//	defer c.Close()
+//	p, err := c.GetProgress(ctx, instanceID, taskID)
+//	p, err = c.Wait(ctx, instanceID, taskID, dmsprogress.WaitOptions{
+//		Interval:   10 * time.Second,
+//		OnProgress: func(p *dmsprogress.Progress) { ... },
+//	})
+//
+// Unset Config fields come from the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
+// HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID) and the credentials profile
+// file, as the official SDKs do.
+//
+// # Errors
+//
+// Every failure matches one sentinel with errors.Is: ErrInvalidArgument, ErrConfig,
+// ErrTransport, ErrTimeout, ErrAPI, ErrDecode, ErrTaskFailed, ErrWaitTimeout, ErrClosed or
+// ErrInternal; or wraps context.Canceled / context.DeadlineExceeded. The detail is in the
+// concrete types, reached with errors.As: *APIError (HTTP status, service error code and
+// message, request id), *TaskFailedError (the progress and the failed step),
+// *WaitTimeoutError (the last progress seen) and *Error. No message contains a secret.
+//
+// # Contexts
+//
+// GetProgress and Wait return promptly when their context is cancelled or its deadline
+// passes; the native call is told to stop and, if it is inside an HTTP attempt, finishes
+// in the background and its result is freed. Wait's maximum wait is the earlier of the
+// context's deadline and WaitOptions.MaxWait, else one hour; a context deadline that ends
+// the wait gives a *WaitTimeoutError that matches context.DeadlineExceeded too.
+//
+// # Concurrency and lifetime
+//
+// A Client is safe for concurrent use; share one (it keeps a connection pool). Close
+// releases it: idempotent and non-blocking, it cancels calls in flight (they fail with
+// ErrClosed) and the native client is freed when the last of them has returned. A client
+// that becomes unreachable without Close is released by a cleanup, as a safety net only.
+package dmsprogress

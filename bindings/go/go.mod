@@ -1,0 +1,3 @@
+module github.com/dms-progress/dms-progress/bindings/go
+
+go 1.24

@@ -1,0 +1,203 @@
+// Package emutest starts dms-emulator (crates/progress-emulator) as a subprocess on a free
+// port for the tests of this module.
+package emutest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Demo credentials the emulator accepts unless told otherwise.
+const (
+	DemoAK = "DMSEMULATORDEMOAK00001"
+	DemoSK = "dms-emulator-demo-secret-key"
+)
+
+// Task is one task line the emulator printed.
+type Task struct {
+	ProjectID, InstanceID, TaskID string
+}
+
+// Emulator is a running dms-emulator.
+type Emulator struct {
+	// Endpoint is the base URL, e.g. http://127.0.0.1:41234.
+	Endpoint string
+	// Tasks are the tasks of the scenario, in order.
+	Tasks []Task
+
+	cmd    *exec.Cmd
+	waited chan error
+	stderr *strings.Builder
+}
+
+// RepoRoot is the repository root (this file is bindings/go/internal/emutest/emutest.go).
+func RepoRoot() string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		panic("emutest: cannot locate the source file")
+	}
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+}
+
+// Binary is the emulator's path: $DMS_EMULATOR_BIN, else <repo>/target/debug/dms-emulator.
+// A missing binary is an error that says how to build it.
+func Binary() (string, error) {
+	bin := os.Getenv("DMS_EMULATOR_BIN")
+	if bin == "" {
+		bin = filepath.Join(RepoRoot(), "target", "debug", "dms-emulator")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("dms-emulator not found at %s (%v): build it from the repository root with `cargo build -p progress-emulator`, or point DMS_EMULATOR_BIN at it", bin, err)
+	}
+	return bin, nil
+}
+
+// Start runs the emulator with the scenario given as JSON text ("" for the built-in demo),
+// on 127.0.0.1 and a free port, and returns once it printed "ready".
+func Start(scenarioJSON string) (*Emulator, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--listen", "127.0.0.1:0", "--quiet"}
+	if scenarioJSON != "" {
+		f, err := os.CreateTemp("", "dmsprogress-scenario-*.json")
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(f.Name()) // read at start-up only
+		if _, err := f.WriteString(scenarioJSON); err != nil {
+			f.Close()
+			return nil, err
+		}
+		if err := f.Close(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--scenario", f.Name())
+	}
+	cmd := exec.Command(bin, args...)
+	// The emulator must use its demo credentials, whatever the environment holds.
+	cmd.Env = filterEnv(os.Environ(), "HUAWEICLOUD_SDK_AK=", "HUAWEICLOUD_SDK_SK=", "DMS_EMULATOR_IAM_TOKEN=")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{cmd: cmd, waited: make(chan error, 1), stderr: &strings.Builder{}}
+	cmd.Stderr = &limitedWriter{b: e.stderr, max: 16 << 10}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+
+	type startup struct {
+		endpoint string
+		tasks    []Task
+		err      error
+	}
+	ready := make(chan startup, 1)
+	go func() {
+		r := bufio.NewReader(stdout)
+		var s startup
+		for {
+			line, err := r.ReadString('\n')
+			line = strings.TrimSpace(line)
+			switch {
+			case strings.HasPrefix(line, "listening on "):
+				s.endpoint = strings.TrimPrefix(line, "listening on ")
+			case strings.HasPrefix(line, "task "):
+				var t Task
+				for _, field := range strings.Fields(line)[1:] {
+					k, v, _ := strings.Cut(field, "=")
+					switch k {
+					case "project_id":
+						t.ProjectID = v
+					case "instance_id":
+						t.InstanceID = v
+					case "task_id":
+						t.TaskID = v
+					}
+				}
+				s.tasks = append(s.tasks, t)
+			case line == "ready":
+				ready <- s
+				_, _ = io.Copy(io.Discard, r)
+				return
+			}
+			if err != nil {
+				s.err = fmt.Errorf("emulator output ended before \"ready\": %w", err)
+				ready <- s
+				return
+			}
+		}
+	}()
+	go func() { e.waited <- cmd.Wait() }()
+
+	select {
+	case s := <-ready:
+		if s.err == nil && s.endpoint == "" {
+			s.err = errors.New("emulator printed no \"listening on\" line")
+		}
+		if s.err != nil {
+			e.Stop()
+			return nil, fmt.Errorf("%w; stderr: %s", s.err, e.stderr.String())
+		}
+		e.Endpoint, e.Tasks = s.endpoint, s.tasks
+		return e, nil
+	case <-time.After(15 * time.Second):
+		e.Stop()
+		return nil, fmt.Errorf("emulator not ready after 15 s; stderr: %s", e.stderr.String())
+	}
+}
+
+// Stop terminates the emulator (SIGTERM, then SIGKILL after 5 s) and waits for it.
+func (e *Emulator) Stop() {
+	if e.cmd.Process == nil {
+		return
+	}
+	_ = e.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-e.waited:
+	case <-time.After(5 * time.Second):
+		_ = e.cmd.Process.Kill()
+		<-e.waited
+	}
+}
+
+func filterEnv(env []string, dropPrefixes ...string) []string {
+	out := env[:0:0]
+next:
+	for _, kv := range env {
+		for _, p := range dropPrefixes {
+			if strings.HasPrefix(kv, p) {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+// limitedWriter keeps the first max bytes written to it.
+type limitedWriter struct {
+	b   *strings.Builder
+	max int
+}
+
+func (w *limitedWriter) Write(p []byte) (int, error) {
+	if room := w.max - w.b.Len(); room > 0 {
+		if len(p) > room {
+			w.b.Write(p[:room])
+		} else {
+			w.b.Write(p)
+		}
+	}
+	return len(p), nil
+}

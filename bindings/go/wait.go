@@ -1,0 +1,212 @@
+package dmsprogress
+
+/*
+#include <stdint.h>
+#include "dms_progress.h"
+extern dms_progress_result dmsprogress_wait(const dms_progress_client *client,
+		const char *instance_id, const char *task_id, uint64_t interval_ms,
+		uint64_t max_wait_ms, uintptr_t handle, const dms_progress_cancel *cancel,
+		dms_progress_progress **progress_out, dms_progress_error **err_out);
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"runtime/cgo"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Defaults of WaitOptions.
+const (
+	DefaultInterval = 5 * time.Second
+	DefaultMaxWait  = time.Hour
+)
+
+// WaitOptions says how Wait polls.
+type WaitOptions struct {
+	// Interval between polls while the task progresses (default DefaultInterval, 5 s).
+	// Retryable errors (transport, 429, 5xx) back off and poll again; Retry-After wins.
+	Interval time.Duration
+	// MaxWait bounds the whole wait. The context's deadline bounds it too: the earlier of
+	// the two applies. With neither, DefaultMaxWait (1 h) applies.
+	MaxWait time.Duration
+	// OnProgress, when set, is called after every successful poll with a fresh copy of the
+	// progress (the callee may keep it). It runs on a goroutine of Wait's, one call at a
+	// time, and never after Wait has returned. Cancel the context to stop the wait from
+	// inside it. A panic in OnProgress stops the wait, and Wait re-panics with the same
+	// value in the caller's goroutine once the native call has returned and released
+	// everything. It must not call runtime.Goexit (t.FailNow, t.Fatal).
+	OnProgress func(*Progress)
+}
+
+// waitState is what the trampoline reaches through the cgo.Handle: Go memory that C only
+// knows as a number.
+type waitState struct {
+	ctx        context.Context
+	onProgress func(*Progress)
+
+	mu        sync.Mutex
+	abandoned bool // Wait has returned: call nothing any more
+	last      *Progress
+	panicked  bool
+	panicVal  any
+}
+
+//export dmsprogressGoOnProgress
+func dmsprogressGoOnProgress(userdata unsafe.Pointer, p *C.dms_progress_progress) C.bool {
+	st := cgo.Handle(uintptr(userdata)).Value().(*waitState)
+	// The progress is borrowed for the duration of this call only: copy it now.
+	return C.bool(st.observe(progressFromC(p)))
+}
+
+// observe records p, runs OnProgress, and says whether the wait should go on. It never
+// lets a panic through: unwinding into C is undefined behaviour.
+func (st *waitState) observe(p *Progress) (keepGoing bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.abandoned || st.panicked {
+		return false
+	}
+	st.last = p
+	if st.onProgress != nil {
+		defer func() {
+			if r := recover(); r != nil {
+				st.panicked, st.panicVal = true, r
+				keepGoing = false
+			}
+		}()
+		st.onProgress(p)
+	}
+	return st.ctx.Err() == nil
+}
+
+// finish marks the state abandoned (OnProgress will not be called again) and returns the
+// last progress seen, re-panicking if OnProgress panicked.
+func (st *waitState) finish() *Progress {
+	st.mu.Lock()
+	st.abandoned = true
+	last, panicked, val := st.last, st.panicked, st.panicVal
+	st.mu.Unlock()
+	if panicked {
+		panic(val)
+	}
+	return last
+}
+
+// Wait polls the task every opts.Interval until it completes (then returns the final
+// progress), a step fails (*TaskFailedError, matching ErrTaskFailed), the maximum wait
+// passes (*WaitTimeoutError, matching ErrWaitTimeout), or ctx ends.
+//
+// The maximum wait is the earlier of ctx's deadline and opts.MaxWait; with neither it is
+// DefaultMaxWait (1 h). When ctx's deadline ends the wait, the error is a
+// *WaitTimeoutError holding the last progress seen that matches both ErrWaitTimeout and
+// context.DeadlineExceeded. When ctx is cancelled, Wait returns at once (within a few
+// milliseconds; the native poll loop notices within about 50 ms) an error wrapping
+// context.Canceled; a poll still in flight is left to finish in the background.
+//
+// Retryable errors (transport, 429, 5xx) back off and poll again until the deadline; other
+// errors (a 401, a 404, a malformed id) end the wait at once.
+func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitOptions) (*Progress, error) {
+	const op = "wait"
+	interval := opts.Interval
+	switch {
+	case interval < 0:
+		return nil, invalidArgument("WaitOptions.Interval must not be negative")
+	case interval == 0:
+		interval = DefaultInterval
+	}
+	maxWait := opts.MaxWait
+	switch {
+	case maxWait < 0:
+		return nil, invalidArgument("WaitOptions.MaxWait must not be negative")
+	case maxWait == 0:
+		maxWait = DefaultMaxWait
+	}
+	deadlineFromCtx := false
+	if dl, ok := ctx.Deadline(); ok {
+		remaining := time.Until(dl)
+		if remaining <= 0 {
+			return nil, deadlineError(op, ctx, nil)
+		}
+		if opts.MaxWait == 0 || remaining <= maxWait {
+			maxWait, deadlineFromCtx = remaining, true
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, waitCtxError(op, ctx, nil)
+	}
+
+	cInstance, err := cString(instanceID, "instance id")
+	if err != nil {
+		return nil, err
+	}
+	cTask, err := cString(taskID, "task id")
+	if err != nil {
+		freeCString(cInstance)
+		return nil, err
+	}
+	k, err := c.begin(op)
+	if err != nil {
+		freeCString(cInstance)
+		freeCString(cTask)
+		return nil, err
+	}
+	st := &waitState{ctx: ctx, onProgress: opts.OnProgress}
+	var ctxCause error
+	if deadlineFromCtx {
+		ctxCause = context.DeadlineExceeded
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		h := cgo.NewHandle(st)
+		defer k.end()
+		defer h.Delete()
+		defer freeCString(cInstance)
+		defer freeCString(cTask)
+		var p *C.dms_progress_progress
+		var cerr *C.dms_progress_error
+		rc := C.dmsprogress_wait(k.ptr, cInstance, cTask, durationMillis(interval),
+			durationMillis(maxWait), C.uintptr_t(h), k.token, &p, &cerr)
+		runtime.KeepAlive(c)
+		done <- takeOutcome(rc, p, cerr, ctxCause)
+	}()
+
+	select {
+	case r := <-done:
+		last := st.finish() // re-panics if OnProgress panicked
+		if r.code == resultCancelled {
+			switch {
+			case ctx.Err() != nil:
+				return nil, waitCtxError(op, ctx, last)
+			case k.closing():
+				return nil, closedError(op)
+			}
+		}
+		return r.progress, r.err
+	case <-ctx.Done():
+		k.cancel()
+		last := st.finish()
+		return nil, waitCtxError(op, ctx, last)
+	}
+}
+
+// waitCtxError is Wait's error when ctx ended: a deadline is a wait timeout (with the last
+// progress), a cancellation wraps context.Canceled.
+func waitCtxError(op string, ctx context.Context, last *Progress) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return deadlineError(op, ctx, last)
+	}
+	return ctxError(op, ctx)
+}
+
+func deadlineError(op string, ctx context.Context, last *Progress) error {
+	msg := op + ": task not finished before the context deadline"
+	if last != nil && last.Percentage != nil {
+		msg += fmt.Sprintf(" (last seen at %d%%)", *last.Percentage)
+	}
+	return &WaitTimeoutError{Last: last, msg: msg, cause: context.DeadlineExceeded}
+}
