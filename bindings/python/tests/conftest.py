@@ -54,3 +54,11 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def local_server():
     with LocalServer() as server:
         yield server
+
+
+def child_environment() -> dict:
+    """Environment for a child Python that must import the same dms_progress as the tests."""
+    env = dict(os.environ)
+    if SOURCE_MODE:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT / "src"), env.get("PYTHONPATH")]))
+    return env
