@@ -50,9 +50,12 @@ var scenario = fmt.Sprintf(`{
 
 var emu *emutest.Emulator
 
+// The IAM token the emulator accepts besides the demo AK/SK.
+const iamToken = "MIIT-test-iam-token-for-the-emulator"
+
 func TestMain(m *testing.M) {
 	var err error
-	emu, err = emutest.Start(scenario)
+	emu, err = emutest.Start(scenario, "--iam-token", iamToken)
 	if err != nil {
 		// Fail, never skip: a missing emulator must not look like a green run.
 		fmt.Fprintln(os.Stderr, "FAIL: cannot start dms-emulator:", err)
@@ -477,6 +480,10 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"no endpoint", dmsprogress.Config{ProjectID: project, AccessKey: "a", SecretKey: "b", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
 		{"no credentials", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", ProjectID: project, IgnoreEnvironment: true}, dmsprogress.ErrConfig},
+		{"AK without SK", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", ProjectID: project, AccessKey: "a", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
+		{"SK without AK", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", ProjectID: project, SecretKey: "b", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
+		{"IAM token and AK/SK", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", ProjectID: project, AccessKey: "a", SecretKey: "b", IAMToken: "t", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
+		{"bad CA file", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", ProjectID: project, AccessKey: "a", SecretKey: "b", CAFile: "/nonexistent/ca.pem", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
 		{"no project", dmsprogress.Config{Endpoint: "http://127.0.0.1:1", AccessKey: "a", SecretKey: "b", IgnoreEnvironment: true}, dmsprogress.ErrConfig},
 		{"bad endpoint", dmsprogress.Config{Endpoint: "ftp://x y", ProjectID: project, AccessKey: "a", SecretKey: "b", IgnoreEnvironment: true}, dmsprogress.ErrInvalidArgument},
 		{"unknown region", dmsprogress.Config{Region: "xx-nowhere-9", ProjectID: project, AccessKey: "a", SecretKey: "b", IgnoreEnvironment: true}, dmsprogress.ErrInvalidArgument},
@@ -682,4 +689,63 @@ func TestForgottenClientIsCleanedUp(t *testing.T) {
 	}
 	runtime.GC()
 	runtime.GC()
+}
+
+func TestIAMToken(t *testing.T) {
+	c := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint, ProjectID: project, IAMToken: iamToken, IgnoreEnvironment: true})
+	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
+		t.Fatalf("with the IAM token: %v", err)
+	}
+	bad := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint, ProjectID: project, IAMToken: "not-the-token", IgnoreEnvironment: true})
+	_, err := bad.GetProgress(context.Background(), instance, taskDone)
+	var apiErr *dmsprogress.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 401 {
+		t.Fatalf("wrong IAM token: err = %v", err)
+	}
+	if strings.Contains(err.Error(), "not-the-token") {
+		t.Fatal("the token shows in the error message")
+	}
+}
+
+func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
+	t.Setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", t.TempDir()+"/none")
+	t.Setenv("HUAWEICLOUD_SDK_AK", emutest.DemoAK)
+	t.Setenv("HUAWEICLOUD_SDK_SK", emutest.DemoSK)
+	t.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", project)
+	c := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint})
+	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
+		t.Fatalf("credentials from the environment: %v", err)
+	}
+	// IgnoreEnvironment really ignores it.
+	if _, err := dmsprogress.NewClient(dmsprogress.Config{Endpoint: emu.Endpoint, IgnoreEnvironment: true}); !errors.Is(err, dmsprogress.ErrConfig) {
+		t.Fatalf("IgnoreEnvironment: err = %v", err)
+	}
+
+	profile := t.TempDir() + "/credentials"
+	text := "[basic]\nak = " + emutest.DemoAK + "\nsk = " + emutest.DemoSK + "\nproject_id = " + project + "\n"
+	if err := os.WriteFile(profile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", profile)
+	for _, k := range []string{"HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_PROJECT_ID"} {
+		t.Setenv(k, "")
+	}
+	c2 := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint})
+	if _, err := c2.GetProgress(context.Background(), instance, taskDone); err != nil {
+		t.Fatalf("credentials from the profile file: %v", err)
+	}
+}
+
+func TestCloseFromOnProgress(t *testing.T) {
+	c, err := dmsprogress.NewClient(config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Wait(context.Background(), instance, taskLong, dmsprogress.WaitOptions{
+		Interval:   time.Second,
+		OnProgress: func(*dmsprogress.Progress) { c.Close() },
+	})
+	if !errors.Is(err, dmsprogress.ErrClosed) {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
 }

@@ -28,7 +28,7 @@ type Config struct {
 	Region string
 	// ProjectID is the project the instance belongs to.
 	ProjectID string
-	// AccessKey and SecretKey sign requests (SDK-HMAC-SHA256).
+	// AccessKey and SecretKey sign requests (SDK-HMAC-SHA256). Set both or neither.
 	AccessKey, SecretKey string
 	// SecurityToken goes with temporary AK/SK credentials.
 	SecurityToken string
@@ -106,6 +106,11 @@ func newCConfig(cfg *Config) (*C.dms_progress_config, error) {
 		func() error {
 			if cfg.AccessKey == "" && cfg.SecretKey == "" {
 				return nil
+			}
+			// The library refuses an SK without an AK but would sign with an empty SK;
+			// refuse both halves of the mistake alike.
+			if cfg.AccessKey == "" || cfg.SecretKey == "" {
+				return &Error{code: resultConfig, msg: "configuration error: AccessKey and SecretKey must be set together"}
 			}
 			ak, err := cString(cfg.AccessKey, "access key")
 			if err != nil {

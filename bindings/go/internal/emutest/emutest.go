@@ -62,13 +62,14 @@ func Binary() (string, error) {
 }
 
 // Start runs the emulator with the scenario given as JSON text ("" for the built-in demo),
-// on 127.0.0.1 and a free port, and returns once it printed "ready".
-func Start(scenarioJSON string) (*Emulator, error) {
+// on 127.0.0.1 and a free port, with extraArgs (e.g. "--iam-token", "T"), and returns once
+// it printed "ready".
+func Start(scenarioJSON string, extraArgs ...string) (*Emulator, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--listen", "127.0.0.1:0", "--quiet"}
+	args := append([]string{"--listen", "127.0.0.1:0", "--quiet"}, extraArgs...)
 	if scenarioJSON != "" {
 		f, err := os.CreateTemp("", "dmsprogress-scenario-*.json")
 		if err != nil {
