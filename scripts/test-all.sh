@@ -34,5 +34,14 @@ make -C bindings/c test
 make -C bindings/c memcheck
 make -C bindings/c sanitize
 
+step "Go: vet and tests (-race) against dms-emulator; example binary linked statically"
+command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
+(cd bindings/go && go vet ./... && go test -race -count=1 ./...)
+(cd bindings/go && go build -o "$ROOT/target/dms-progress-go" ./cmd/dms-progress-go)
+if ldd "$ROOT/target/dms-progress-go" | grep dms_progress; then
+    echo "target/dms-progress-go must not depend on libdms_progress.so" >&2
+    exit 1
+fi
+
 step "cross-process tests (tests/)"
 "$PY" -m pytest tests/ -q
