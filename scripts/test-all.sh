@@ -34,6 +34,12 @@ make -C bindings/c test
 make -C bindings/c memcheck
 make -C bindings/c sanitize
 
+step "Python: pip install ./bindings/python, then its tests against the installed package"
+"$PY" -m pip install --quiet ./bindings/python
+# From outside the source tree and without DMS_PROGRESS_LIB, so that the installed package and
+# the library bundled in it are what is tested.
+(cd "$ROOT/target" && env -u DMS_PROGRESS_LIB "$PY" -m pytest "$ROOT/bindings/python/tests" -q -p no:cacheprovider)
+
 step "Go: vet and tests (-race) against dms-emulator; example binary linked statically"
 command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 (cd bindings/go && go vet ./... && go test -race -count=1 ./...)
