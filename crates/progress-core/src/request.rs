@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use zeroize::Zeroize;
+
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::ids::ProgressRequest;
@@ -40,6 +42,15 @@ impl HttpRequest {
 /// Whether the value of header `name` must never be shown.
 pub fn is_secret_header(name: &str) -> bool {
     name.eq_ignore_ascii_case(HEADER_AUTH_TOKEN) || name.eq_ignore_ascii_case(HEADER_SECURITY_TOKEN)
+}
+
+impl Drop for HttpRequest {
+    /// Header values can hold a security token or an IAM token: wipe them from memory.
+    fn drop(&mut self) {
+        for (_, value) in &mut self.headers {
+            value.zeroize();
+        }
+    }
 }
 
 impl fmt::Debug for HttpRequest {
@@ -92,7 +103,7 @@ pub fn build_progress_request(
             // The signer encodes each raw segment itself; `path` is already encoded, so give
             // it the raw segments joined, which cannot contain '/' (ids are validated).
             let raw_path = format!("/{}", req.path_segments().join("/"));
-            let instructions = sign(
+            let mut instructions = sign(
                 &SignableRequest {
                     method: "GET",
                     path: &raw_path,
@@ -103,7 +114,7 @@ pub fn build_progress_request(
                 key,
                 now,
             );
-            headers.extend(instructions.headers);
+            headers.extend(instructions.headers.drain(..));
         }
         Credentials::IamToken(token) => headers.push((HEADER_AUTH_TOKEN, token.expose().to_owned())),
     }
