@@ -187,7 +187,7 @@ impl Req {
             sk: Secret::new(self.sk.clone()),
             security_token: self.security_token.clone().map(Secret::new),
         };
-        let instr = sign(
+        let mut instr = sign(
             &SignableRequest {
                 method: "GET",
                 path: &path,
@@ -199,7 +199,7 @@ impl Req {
             self.at,
         );
         let mut out = self.headers.clone();
-        out.extend(instr.headers.into_iter().map(|(n, v)| (n.to_owned(), v)));
+        out.extend(instr.headers.drain(..).map(|(n, v)| (n.to_owned(), v)));
         out
     }
 
