@@ -10,7 +10,6 @@ use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
 
 use crate::credentials::AkSk;
 use crate::encoding::percent_encode_into;
@@ -50,15 +49,6 @@ pub struct SigningInstructions {
     pub headers: Vec<(&'static str, String)>,
     /// The `SignedHeaders` list that was used, for diagnostics.
     pub signed_headers: String,
-}
-
-impl Drop for SigningInstructions {
-    /// The security token travels in these headers: wipe it from memory.
-    fn drop(&mut self) {
-        for (_, value) in &mut self.headers {
-            value.zeroize();
-        }
-    }
 }
 
 impl std::fmt::Debug for SigningInstructions {
