@@ -3,6 +3,7 @@ everything refused before a request is made."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -185,3 +186,20 @@ def test_exception_hierarchy():
         assert issubclass(cls, E.Error)
     assert issubclass(E.InvalidArgumentError, ValueError)
     assert issubclass(E.WaitTimeoutError, TimeoutError)
+
+
+def test_a_gateway_message_echoing_the_security_token_is_redacted(local_server):
+    """APIGW.0301 messages echo the canonical request, signed header values included."""
+
+    def reply(received):
+        token = received.header("X-Security-Token")
+        msg = f"signature does not match, canonical request: GET|/v2/p/...|x-project-id:p|x-security-token:{token}|x-sdk-date:1|"
+        return 401, {"X-Request-Id": "echo-1"}, json.dumps({"error_code": "APIGW.0301", "error_msg": msg}).encode()
+
+    local_server.reply = reply
+    with client(local_server.endpoint, security_token=TOKEN) as c, pytest.raises(dms_progress.ApiError) as info:
+        c.get_progress("i", "t")
+    e = info.value
+    assert TOKEN not in str(e) and TOKEN not in e.error_msg
+    assert "x-security-token:<redacted>|x-sdk-date:1|" in e.error_msg
+    assert e.request_id == "echo-1" and "x-project-id:p" in str(e)

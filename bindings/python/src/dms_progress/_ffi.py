@@ -14,7 +14,7 @@ import ctypes
 import os
 import sys
 from pathlib import Path
-from typing import Optional, TypeVar
+from typing import Optional
 
 from . import _ffi_gen
 from ._ffi_gen import *  # noqa: F401,F403  (the C types and constants, re-exported)
@@ -66,14 +66,6 @@ def _load() -> "tuple[ctypes.CDLL, str]":
 
 
 lib, LIB_PATH = _load()
-
-T = TypeVar("T")
-
-
-def null(ptr_type: "type[T]") -> T:
-    """A NULL pointer of the given ctypes pointer type."""
-    return ptr_type()  # type: ignore[call-arg]
-
 
 def c_path(value: "str | os.PathLike[str]", what: str) -> bytes:
     """A file system path argument, as UTF-8 (the C API takes UTF-8 paths)."""
