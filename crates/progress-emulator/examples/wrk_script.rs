@@ -21,7 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (ak, sk) = match (env("HUAWEICLOUD_SDK_AK"), env("HUAWEICLOUD_SDK_SK")) {
         (Some(ak), Some(sk)) => (ak, sk),
-        _ => (progress_emulator::DEMO_AK.into(), progress_emulator::DEMO_SK.into()),
+        _ => (
+            progress_emulator::DEMO_AK.into(),
+            progress_emulator::DEMO_SK.into(),
+        ),
     };
     let creds = Credentials::AkSk(AkSk {
         ak,

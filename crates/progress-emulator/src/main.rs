@@ -89,7 +89,8 @@ fn main() -> ExitCode {
         }
     };
     if args.print_scenario {
-        println!("{}", scenario.to_json());
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(std::io::stdout().lock(), "{}", scenario.to_json());
         return ExitCode::SUCCESS;
     }
 

@@ -209,41 +209,61 @@ impl Scenario {
 
     /// The scenario as JSON in the file format (what `dms-emulator --print-scenario` shows).
     pub fn to_json(&self) -> String {
-        let instances: Vec<Value> = self
-            .instances
-            .iter()
-            .map(|inst| {
-                let tasks: Vec<Value> = inst
-                    .tasks
-                    .iter()
-                    .map(|t| {
-                        let steps: Vec<Value> = t
-                            .steps
-                            .iter()
-                            .map(|s| {
-                                let mut m = Map::new();
-                                m.insert("name".into(), s.name.clone().into());
-                                m.insert("seconds".into(), number(s.seconds));
-                                if s.fails {
-                                    m.insert("fails".into(), true.into());
-                                }
-                                Value::Object(m)
-                            })
-                            .collect();
-                        serde_json::json!({
-                            "task_id": t.task_id,
-                            "name": t.name,
-                            "started_seconds_ago": number(t.started_seconds_ago),
-                            "params": t.params,
-                            "steps": steps,
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            project_id: &'a str,
+            instances: Vec<Inst<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Inst<'a> {
+            instance_id: &'a str,
+            tasks: Vec<Task<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Task<'a> {
+            task_id: &'a str,
+            name: &'a str,
+            started_seconds_ago: Value,
+            params: &'a Value,
+            steps: Vec<Step<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Step<'a> {
+            name: &'a str,
+            seconds: Value,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            fails: bool,
+        }
+        let doc = Doc {
+            project_id: &self.project_id,
+            instances: self
+                .instances
+                .iter()
+                .map(|inst| Inst {
+                    instance_id: &inst.instance_id,
+                    tasks: inst
+                        .tasks
+                        .iter()
+                        .map(|t| Task {
+                            task_id: &t.task_id,
+                            name: &t.name,
+                            started_seconds_ago: number(t.started_seconds_ago),
+                            params: &t.params,
+                            steps: t
+                                .steps
+                                .iter()
+                                .map(|s| Step {
+                                    name: &s.name,
+                                    seconds: number(s.seconds),
+                                    fails: s.fails,
+                                })
+                                .collect(),
                         })
-                    })
-                    .collect();
-                serde_json::json!({"instance_id": inst.instance_id, "tasks": tasks})
-            })
-            .collect();
-        let doc = serde_json::json!({"project_id": self.project_id, "instances": instances});
-        serde_json::to_string_pretty(&doc).expect("a JSON value always serialises")
+                        .collect(),
+                })
+                .collect(),
+        };
+        serde_json::to_string_pretty(&doc).expect("a scenario always serialises")
     }
 
     /// Every task with its instance id, in scenario order.

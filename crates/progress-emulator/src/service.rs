@@ -392,7 +392,7 @@ fn list_tasks<'a>(tasks: &'a [TaskSpec], q: &ListQuery, start_ms: i64, now_ms: i
         .iter()
         .map(|t| (t, t.snapshot_ms(start_ms, now_ms)))
         .filter(|(_, s)| {
-            q.begin_ms.map_or(true, |b| s.created_at >= b) && q.end_ms.map_or(true, |e| s.created_at <= e)
+            q.begin_ms.is_none_or(|b| s.created_at >= b) && q.end_ms.is_none_or(|e| s.created_at <= e)
         })
         .collect();
     snaps.sort_by_key(|(_, s)| std::cmp::Reverse(s.created_at));
