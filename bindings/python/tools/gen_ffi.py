@@ -186,6 +186,7 @@ class Generator:
         w('"""ctypes declarations of the dms_progress C API (generated from the header)."""')
         w("")
         w("import ctypes")
+        w("from typing import Any, Dict, List, Tuple")
         w("")
         w("# --- opaque handles (only ever used through pointers) ---")
         for name in self.structs:
@@ -210,7 +211,7 @@ class Generator:
             w(f"{name} = {ctype}")
         w("")
         w("# --- functions: name -> (restype, [(parameter, argtype), ...]) ---")
-        w("FUNCTIONS = {")
+        w("FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {")
         for name, restype, args in self.functions:
             w(f"    {name!r}: (")
             w(f"        {restype},")

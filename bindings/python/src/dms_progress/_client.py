@@ -7,7 +7,7 @@ import math
 import os
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _ffi
 from ._error import ErrorPtr, InvalidArgumentError, check, check_setter
@@ -95,7 +95,8 @@ def _run_interruptible(call: Callable[[Any], T]) -> T:
             raise error
         finally:
             del error
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 def _take_progress(out: Any) -> Progress:
@@ -307,7 +308,7 @@ class Client(Managed[Any]):
         tid = _ffi.c_str(task_id, "task_id")
         interval_ms = _millis(interval, "interval")
         max_wait_ms = _millis(timeout, "timeout")
-        raised: list = []
+        raised: List[BaseException] = []
 
         callback: Any = _ffi.dms_progress_progress_callback()  # NULL: no callback
         if on_progress is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from . import _ffi
 from ._ffi import lib
@@ -142,7 +142,7 @@ def result_name(code: int) -> str:
     return _ffi.text(lib.dms_progress_result_name(code)) or "DMS_PROGRESS_RESULT_UNKNOWN"
 
 
-def from_handle(code: int, err) -> Error:
+def from_handle(code: int, err: Any) -> Error:
     """Reads everything from a ``dms_progress_error *`` (not freeing it) into an exception."""
     if not err:
         return _CLASSES.get(code, Error)(f"{result_name(code)} (no error detail)", code=code)
@@ -169,7 +169,7 @@ def from_handle(code: int, err) -> Error:
     return cls(message, code=code, request_id=request_id)
 
 
-def check(code: int, err=None) -> None:
+def check(code: int, err: Any = None) -> None:
     """Raises the exception for a failed call, freeing ``err`` (a ``dms_progress_error *``,
     or None for functions without an error out-parameter). Does nothing on success."""
     try:

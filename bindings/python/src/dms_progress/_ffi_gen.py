@@ -3,6 +3,7 @@
 """ctypes declarations of the dms_progress C API (generated from the header)."""
 
 import ctypes
+from typing import Any, Dict, List, Tuple
 
 # --- opaque handles (only ever used through pointers) ---
 
@@ -81,7 +82,7 @@ dms_progress_step_status = ctypes.c_uint32
 dms_progress_progress_callback = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(dms_progress_progress))
 
 # --- functions: name -> (restype, [(parameter, argtype), ...]) ---
-FUNCTIONS = {
+FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
     'dms_progress_version': (
         ctypes.c_char_p,
         [],

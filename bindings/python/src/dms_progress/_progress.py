@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as _dt
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Tuple
+from typing import Any, ClassVar, Optional, Tuple
 
 from . import _ffi
 from ._ffi import lib
@@ -129,7 +129,7 @@ class Progress:
         return ", ".join(parts)
 
 
-def _time(ptr, index: int, numeric, textual) -> Tuple[Optional[_dt.datetime], Optional[str]]:
+def _time(ptr: Any, index: int, numeric: Any, textual: Any) -> Tuple[Optional[_dt.datetime], Optional[str]]:
     ms = ctypes.c_int64()
     if numeric(ptr, index, ctypes.byref(ms)):
         try:
@@ -139,7 +139,7 @@ def _time(ptr, index: int, numeric, textual) -> Tuple[Optional[_dt.datetime], Op
     return None, _ffi.text(textual(ptr, index))
 
 
-def progress_from_c(ptr) -> Progress:
+def progress_from_c(ptr: Any) -> Progress:
     """Copies a (borrowed or owned) ``dms_progress_progress *`` into a ``Progress``.
 
     Every string is copied, so the result stays valid after the handle is freed.
