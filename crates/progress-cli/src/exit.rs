@@ -108,7 +108,11 @@ pub fn from_error(err: &Error) -> Failure {
             m.push_str(&format!(", overall {})", format::percentage(progress.percentage)));
             (STEP_FAILED, m)
         }
-        Error::WaitTimeout { last, waited } => {
+        Error::WaitTimeout {
+            last,
+            last_error,
+            waited,
+        } => {
             let mut m = format!(
                 "error: --max-wait exceeded: the task is not finished after {}",
                 format::duration(waited.as_secs())
@@ -123,6 +127,9 @@ pub fn from_error(err: &Error) -> Failure {
                     m.push_str(&format!(", step {:?}", cur.name));
                 }
                 m.push(')');
+            }
+            if let Some(e) = last_error {
+                m.push_str(&format!("\n  the last poll failed: {e}"));
             }
             (MAX_WAIT, m)
         }
@@ -223,6 +230,7 @@ mod tests {
             (
                 Error::WaitTimeout {
                     last: Some(Box::new(p)),
+                    last_error: None,
                     waited: Duration::from_secs(61),
                 },
                 MAX_WAIT,
@@ -258,6 +266,7 @@ mod tests {
         assert!(f.message.contains("step 2/2 \"disk_expansion\""), "{}", f.message);
         let f = from_error(&Error::WaitTimeout {
             last: None,
+            last_error: None,
             waited: Duration::from_secs(1),
         });
         assert!(f.message.contains("--max-wait"), "{}", f.message);

@@ -346,12 +346,15 @@ pub fn resolve(
             (None, None) => Ok(None),
         };
 
+    // Empty explicit values count as unset, as empty environment variables do.
     let explicit_ak = explicit.ak.as_deref().filter(|a| !a.is_empty());
+    let explicit_sk = explicit.sk.as_ref().filter(|s| !s.expose().is_empty());
+    let explicit_token = explicit.security_token.as_ref().filter(|t| !t.expose().is_empty());
     if let Some(c) = pair(
         Source::Explicit,
         explicit_ak,
-        explicit.sk.as_ref(),
-        explicit.security_token.as_ref(),
+        explicit_sk,
+        explicit_token,
         "ak",
         "sk",
     )? {
@@ -533,6 +536,19 @@ mod tests {
                 ..
             })
         ));
+        let empty_sk = ExplicitCredentials {
+            ak: Some("exak".into()),
+            sk: Some(Secret::new("")),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(&empty_sk, &env, None),
+            Err(CredentialsError::Incomplete {
+                origin: Source::Explicit,
+                present: "ak",
+                missing: "sk"
+            })
+        );
     }
 
     #[test]

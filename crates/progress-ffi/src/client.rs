@@ -193,9 +193,15 @@ impl Client {
                 now,
                 Some(USER_AGENT),
             );
+            // A wait's deadline also bounds the attempt in flight (never less than 1 s, so a
+            // poll at the deadline still gets a fair chance to answer).
+            let cap = deadline.map(|d| {
+                d.saturating_duration_since(Instant::now())
+                    .max(Duration::from_secs(1))
+            });
             let outcome = self
                 .transport
-                .send(&http)
+                .send(&http, cap)
                 .and_then(|r| decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from));
             let err = match outcome {
                 Ok(p) => return Ok(p),
@@ -232,6 +238,7 @@ impl Client {
         let deadline = start + options.max_wait;
         let mut consecutive_errors = 0u32;
         let mut last: Option<Progress> = None;
+        let mut last_error: Option<Error> = None;
         loop {
             let outcome = self.get_with_retries(&req, options.cancel, Some(deadline));
             let decision = match &outcome {
@@ -265,17 +272,23 @@ impl Client {
                 }
                 Decision::GiveUp(GiveUpReason::FatalError) => return outcome,
                 Decision::GiveUp(GiveUpReason::Deadline) => {
-                    if let Ok(p) = outcome {
-                        last = Some(p);
+                    match outcome {
+                        Ok(p) => last = Some(p),
+                        Err(e) => last_error = Some(e),
                     }
                     return Err(Error::WaitTimeout {
                         last: last.map(Box::new),
+                        last_error: last_error.map(Box::new),
                         waited: start.elapsed(),
                     });
                 }
                 Decision::PollAgain(delay) => {
-                    if let Ok(p) = outcome {
-                        last = Some(p);
+                    match outcome {
+                        Ok(p) => {
+                            last = Some(p);
+                            last_error = None;
+                        }
+                        Err(e) => last_error = Some(e),
                     }
                     sleep_cancellable(delay, options.cancel)?;
                 }

@@ -85,10 +85,13 @@ pub enum Error {
         step: usize,
     },
     /// The task did not finish within the maximum wait.
-    #[error("task not finished after waiting {}s{}", .waited.as_secs(), last_pct(.last))]
+    #[error("task not finished after waiting {}s{}{}", .waited.as_secs(), last_pct(.last), last_err(.last_error))]
     WaitTimeout {
         /// The last progress seen, if any poll succeeded.
         last: Option<Box<Progress>>,
+        /// The error of the last poll, when it failed (retryable errors are polled through
+        /// until the deadline; this says what kept failing).
+        last_error: Option<Box<Error>>,
         /// How long the wait lasted.
         waited: Duration,
     },
@@ -108,6 +111,12 @@ fn step_name(p: &Progress, step: usize) -> String {
         .get(step)
         .map(|s| format!("{:?}", s.name))
         .unwrap_or_else(|| "unknown".into())
+}
+
+fn last_err(e: &Option<Box<Error>>) -> String {
+    e.as_ref()
+        .map(|e| format!("; last poll failed: {e}"))
+        .unwrap_or_default()
 }
 
 fn last_pct(last: &Option<Box<Progress>>) -> String {

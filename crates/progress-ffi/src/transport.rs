@@ -3,6 +3,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use progress_core::HttpRequest;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -32,6 +33,7 @@ pub const USER_AGENT: &str = concat!("dms-progress/", env!("CARGO_PKG_VERSION"))
 pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body_bytes: u64,
+    timeout: Duration,
 }
 
 impl Transport {
@@ -61,12 +63,21 @@ impl Transport {
         Ok(Transport {
             agent: config.new_agent(),
             max_body_bytes: cfg.max_body_bytes,
+            timeout: cfg.timeout,
         })
     }
 
-    /// Sends `req` once and reads the whole (bounded) response.
-    pub fn send(&self, req: &HttpRequest) -> Result<RawResponse, Error> {
+    /// Sends `req` once and reads the whole (bounded) response. `deadline_cap`, when given,
+    /// shortens this attempt's overall timeout (a wait's deadline is never overshot by a
+    /// hanging attempt).
+    pub fn send(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
         let mut builder = self.agent.get(&req.url);
+        if let Some(cap) = deadline_cap {
+            builder = builder
+                .config()
+                .timeout_global(Some(cap.min(self.timeout)))
+                .build();
+        }
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }

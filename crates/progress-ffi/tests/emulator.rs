@@ -117,6 +117,7 @@ fn wait_times_out_and_keeps_the_last_progress() {
         Err(Error::WaitTimeout {
             last: Some(p),
             waited,
+            ..
         }) => {
             assert!(p.percentage.is_some());
             assert!(waited >= Duration::from_millis(600));

@@ -397,3 +397,56 @@ fn garbage_instead_of_http_is_a_protocol_error() {
         TransportKind::Protocol
     );
 }
+
+#[test]
+fn a_wait_that_times_out_on_errors_says_what_kept_failing() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = client(&format!("http://127.0.0.1:{port}"), 0, Duration::from_secs(2));
+    let opts = dms_progress::WaitOptions {
+        interval: Duration::from_millis(100),
+        max_wait: Duration::from_millis(1500),
+        ..Default::default()
+    };
+    match c.wait("i", "t", opts) {
+        Err(e @ Error::WaitTimeout { .. }) => {
+            let Error::WaitTimeout { last, last_error, .. } = &e else {
+                unreachable!()
+            };
+            assert!(last.is_none());
+            assert!(matches!(
+                last_error.as_deref(),
+                Some(Error::Transport {
+                    kind: TransportKind::Connect,
+                    ..
+                })
+            ));
+            assert!(
+                e.to_string().contains("last poll failed: connection failed"),
+                "{e}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_hanging_attempt_does_not_outlast_the_wait_deadline() {
+    let server = FakeServer::start(vec![Behaviour::DelayHeaders(Duration::from_secs(30))]);
+    let c = client(&server.endpoint(), 0, Duration::from_secs(30));
+    let opts = dms_progress::WaitOptions {
+        interval: Duration::from_millis(100),
+        max_wait: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    assert!(matches!(c.wait("i", "t", opts), Err(Error::WaitTimeout { .. })));
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        start.elapsed()
+    );
+}
