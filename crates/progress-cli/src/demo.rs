@@ -76,12 +76,12 @@ pub fn run(args: &DemoArgs, cancel: &CancelToken) -> Result<(), Failure> {
         .expect("picked from the scenario");
     let total: f64 = task.steps.iter().map(|s| s.seconds).sum();
     println!(
-        "dms-progress demo: a local DMS emulator serves {} (demo credentials, project {}).",
+        "dms-progress demo: a local DMS emulator is serving {}\n(project {}, demo credentials).",
         emulator.endpoint(),
         emulator.project_id()
     );
     let intro = format!(
-        "Watching expansion task {task_id} of instance {instance_id}: {} steps, about {}, polled every {}s.",
+        "Watching expansion task {task_id}\nof instance {instance_id}: {} steps, about {}, polled every {}s.",
         task.steps.len(),
         format::duration(total.ceil() as u64),
         args.interval.as_secs_f64(),

@@ -22,7 +22,7 @@ use progress_core::ids::{validate_id, IdField};
 
 use cli::{Cli, Command, GetArgs, Output, TaskArgs, WatchArgs};
 use exit::Failure;
-use render::Watcher;
+use render::{End, Watcher};
 
 fn main() {
     // clap prints usage errors and exits 2 itself.
@@ -94,7 +94,7 @@ fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
     let t = &args.task;
     let client = client_for(t)?;
     let intro = format!(
-        "Watching task {} of instance {} at {} (poll every {}, at most {})",
+        "Watching task {} of instance {}\nat {}, polling every {} for at most {}",
         t.task_id,
         t.instance_id,
         client.endpoint(),
@@ -155,7 +155,12 @@ pub fn watch_with(
             },
         )
     };
-    watcher.finish(result.as_ref().ok(), start.elapsed());
+    let end = match &result {
+        Ok(p) => End::Completed(p),
+        Err(dms_progress::Error::Cancelled) => End::Interrupted,
+        Err(_) => End::Failed,
+    };
+    watcher.finish(end, start.elapsed());
     result.map_err(|e| exit::from_error(&e))
 }
 

@@ -244,13 +244,12 @@ impl Watcher {
         }
     }
 
-    /// When the wait has ended: `done` is the completed progress, or `None` on any failure
-    /// (the caller prints the error).
-    pub fn finish(&mut self, done: Option<&Progress>, waited: Duration) {
+    /// When the wait has ended (on a failure the caller prints the error).
+    pub fn finish(&mut self, end: End<'_>, waited: Duration) {
         match self {
-            Watcher::Bar(b) => b.finish(done, waited),
+            Watcher::Bar(b) => b.finish(end, waited),
             Watcher::Plain(_) => {
-                if let Some(p) = done {
+                if let End::Completed(p) = end {
                     println!(
                         "[{}] {}",
                         format::clock_time_local(now_ms()),
@@ -329,6 +328,16 @@ impl BarWatcher {
     }
 
     fn update(&mut self, progress: &Progress) {
+        // The bar first, so that it never shows a stale state under the step lines.
+        if let Some(p) = progress.percentage {
+            self.bar.set_position(u64::from(p));
+        }
+        let finished = progress.is_complete() || progress.failed_step().is_some();
+        *self.eta.lock().unwrap_or_else(|e| e.into_inner()) = match progress.remain_time {
+            Some(secs) if !finished => Some((Instant::now(), secs)),
+            _ => None,
+        };
+        self.bar.set_message(current_step_label(progress));
         for i in self.steps.newly_ended(progress) {
             let s = &progress.steps[i];
             let mark = if s.status == StepStatus::Failed {
@@ -339,25 +348,35 @@ impl BarWatcher {
             self.bar
                 .println(format!("{mark} {}", ended_step_line(progress, i)));
         }
-        if let Some(p) = progress.percentage {
-            self.bar.set_position(u64::from(p));
-        }
-        *self.eta.lock().unwrap_or_else(|e| e.into_inner()) = match progress.remain_time {
-            Some(secs) if !progress.is_complete() => Some((Instant::now(), secs)),
-            _ => None,
-        };
-        self.bar.set_message(current_step_label(progress));
     }
 
-    fn finish(&mut self, done: Option<&Progress>, waited: Duration) {
-        match done {
-            Some(p) => {
+    fn finish(&mut self, end: End<'_>, waited: Duration) {
+        match end {
+            End::Completed(p) => {
                 self.bar.finish_and_clear();
                 println!("✔ {}", completed_line(p, waited));
             }
-            None => self.bar.abandon(),
+            // The terminal has echoed `^C` after the bar (possibly wrapping to a new line):
+            // clear the line the cursor is on rather than redraw a second bar under the first.
+            End::Interrupted => self.bar.finish_and_clear(),
+            // Keep the last state on screen, and end its line so the error starts on its own.
+            End::Failed => {
+                self.bar.abandon();
+                println!();
+            }
         }
     }
+}
+
+/// How a wait ended, as far as the display is concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum End<'a> {
+    /// The task completed; its last progress.
+    Completed(&'a Progress),
+    /// Ctrl-C.
+    Interrupted,
+    /// Any other failure (the caller prints the error).
+    Failed,
 }
 
 #[cfg(test)]

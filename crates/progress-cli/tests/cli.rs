@@ -304,7 +304,7 @@ fn watch_text_prints_a_line_per_change_when_not_a_terminal() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let out = &o.stdout;
     assert!(
-        out.starts_with("Watching task quick of instance inst-0001 at http://127.0.0.1:"),
+        out.starts_with("Watching task quick of instance inst-0001\nat http://127.0.0.1:"),
         "{out}"
     );
     assert!(
@@ -591,7 +591,7 @@ fn demo_runs_a_short_scenario_and_ignores_the_users_credentials() {
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(
         o.stdout
-            .contains("Watching expansion task new of instance demo-inst"),
+            .contains("Watching expansion task new\nof instance demo-inst"),
         "{}",
         o.stdout
     );
@@ -623,8 +623,9 @@ fn demo_plays_the_built_in_expansion_to_the_end() {
     let o = run_args(with_creds("demo-builtin"), &["demo".into()]);
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(
-        o.stdout
-            .contains("Watching expansion task ff8080818d1b2a3c018d1b2a3c4d0001 of instance 11111111-2222-3333-4444-555555555555"),
+        o.stdout.contains(
+            "task ff8080818d1b2a3c018d1b2a3c4d0001\nof instance 11111111-2222-3333-4444-555555555555"
+        ),
         "{}",
         o.stdout
     );
