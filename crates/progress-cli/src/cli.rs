@@ -58,7 +58,7 @@ pub struct TaskArgs {
     /// Region id (cn-north-4, ap-southeast-1, ...; see `dms-progress regions`).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// Explicit endpoint instead of a region (https://host[:port], http://127.0.0.1:8080).
+    /// Explicit endpoint instead of a region: https://HOST, https://HOST:PORT, http://127.0.0.1:8080.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
     /// Output format.
