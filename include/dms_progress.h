@@ -169,6 +169,18 @@ dms_progress_result dms_progress_client_new(const struct dms_progress_config *co
 // Releases a client. NULL is accepted and ignored. No call on it may be running.
 void dms_progress_client_free(struct dms_progress_client *client);
 
+// The endpoint the client sends to, as resolved at creation (`https://dms.cn-north-4.myhuaweicloud.com`,
+// `http://127.0.0.1:8080`). NULL for NULL.
+//
+// Lifetime: valid until the client is freed. Thread-safe.
+const char *dms_progress_client_endpoint(const struct dms_progress_client *client);
+
+// The project id the client queries, as resolved at creation (explicit, environment or
+// profile file). NULL for NULL.
+//
+// Lifetime: valid until the client is freed. Thread-safe.
+const char *dms_progress_client_project_id(const struct dms_progress_client *client);
+
 // Queries the progress of `task_id` on `instance_id` once, retrying transport errors, 429
 // and 5xx as configured. `cancel` may be NULL; when triggered, the call returns
 // `DMS_PROGRESS_RESULT_CANCELLED` at the next retry pause (an attempt in flight ends by its

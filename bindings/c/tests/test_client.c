@@ -60,6 +60,11 @@ static dms_progress_client *new_client(const char *sk) {
     return client;
 }
 
+static void test_client_accessors(dms_progress_client *client) {
+    CHECK(strcmp(dms_progress_client_endpoint(client), env("DMS_ENDPOINT")) == 0);
+    CHECK(strcmp(dms_progress_client_project_id(client), env("DMS_PROJECT_ID")) == 0);
+}
+
 static void test_version(void) {
     const char *v = dms_progress_version();
     CHECK(v != NULL && strlen(v) >= 5);
@@ -263,6 +268,8 @@ static void test_null_parameters(dms_progress_client *client) {
     CHECK(!dms_progress_progress_percentage(NULL, &pct) && pct == 7);
     CHECK(!dms_progress_progress_remain_time(NULL, &remain) && remain == 7);
     CHECK(dms_progress_progress_step_count(NULL) == 0);
+    CHECK(dms_progress_client_endpoint(NULL) == NULL);
+    CHECK(dms_progress_client_project_id(NULL) == NULL);
     CHECK(dms_progress_progress_step_name(NULL, 0) == NULL);
     CHECK(dms_progress_progress_step_status(NULL, 0) == DMS_PROGRESS_STEP_STATUS_OTHER);
     CHECK(dms_progress_progress_step_status_text(NULL, 0) == NULL);
@@ -426,6 +433,7 @@ static void test_shared_by_threads(dms_progress_client *client) {
 int main(void) {
     dms_progress_client *client = new_client(env("DMS_SK"));
     test_version();
+    test_client_accessors(client);
     test_get_progress(client);
     test_wait_completes(client);
     test_wait_failing_task(client);

@@ -191,9 +191,10 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
     let error_msg = match msg {
         Some(m) => m,
         None if code.is_some() => String::new(),
-        None if body.iter().all(u8::is_ascii_whitespace) => default_reason(status).to_owned(),
+        None if String::from_utf8_lossy(body).trim().is_empty() => default_reason(status).to_owned(),
         None => bounded_text(body),
     };
+    let error_msg = redact_echoed_secrets(error_msg);
     ApiError {
         status,
         error_code: code
@@ -204,6 +205,41 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
         encoded_authorization_message: encoded,
         retry_after: find_header(headers, "Retry-After").and_then(RetryAfter::parse),
     }
+}
+
+/// Header names whose values a gateway may echo back (APIGW.0301 quotes the canonical request
+/// it computed, `|` for newlines) and that must never reach an error message.
+const ECHOED_SECRET_HEADERS: [&str; 2] = ["x-security-token:", "x-auth-token:"];
+
+/// Replaces the value after each `x-security-token:` / `x-auth-token:` (up to the next `|`,
+/// newline, quote or the end) with `<redacted>`, case-insensitively.
+pub fn redact_echoed_secrets(text: String) -> String {
+    let lower = text.to_ascii_lowercase();
+    if !ECHOED_SECRET_HEADERS.iter().any(|h| lower.contains(h)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let hit = ECHOED_SECRET_HEADERS.iter().find(|h| lower[i..].starts_with(**h));
+        match hit {
+            Some(h) => {
+                out.push_str(&text[i..i + h.len()]);
+                i += h.len();
+                let end = text[i..].find(['|', '\n', '"']).map_or(text.len(), |e| i + e);
+                if end > i {
+                    out.push_str("<redacted>");
+                }
+                i = end;
+            }
+            None => {
+                let ch = text[i..].chars().next().expect("i is on a char boundary");
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    out
 }
 
 fn default_reason(status: u16) -> &'static str {
@@ -273,6 +309,26 @@ mod tests {
     }
 
     #[test]
+    fn tokens_echoed_by_the_gateway_are_redacted() {
+        let body = br#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail, canonicalRequest: GET|/v2/p/|host:h|X-Security-Token:TOKENVALUE|x-auth-token:IAMTOKEN|x-sdk-date:20260101T000000Z"}"#;
+        let e = decode_api_error(401, &[], body);
+        assert!(
+            !e.error_msg.contains("TOKENVALUE") && !e.error_msg.contains("IAMTOKEN"),
+            "{}",
+            e.error_msg
+        );
+        assert!(e
+            .error_msg
+            .contains("X-Security-Token:<redacted>|x-auth-token:<redacted>|x-sdk-date:20260101T000000Z"));
+        let raw = decode_api_error(502, &[], b"proxy saw x-auth-token:IAMTOKEN");
+        assert_eq!(raw.error_msg, "proxy saw x-auth-token:<redacted>");
+        assert_eq!(
+            redact_echoed_secrets("no secrets é here".into()),
+            "no secrets é here"
+        );
+    }
+
+    #[test]
     fn iam_denial_keeps_encoded_message() {
         let e = decode_api_error(
             403,
@@ -307,6 +363,21 @@ mod tests {
         );
         let e = decode_api_error(302, &[("Location", "http://elsewhere")], b"");
         assert!(e.error_msg.contains("redirect not followed"));
+    }
+
+    #[test]
+    fn blank_bodies_get_the_default_reason() {
+        // Found by fuzzing: a body of whitespace outside ASCII's (a vertical tab, a no-break
+        // space) was trimmed to an empty message instead of getting the default reason.
+        for body in [&b"\x0b"[..], b" \x0b\t", "\u{a0}\u{2003}".as_bytes()] {
+            let e = decode_api_error(503, &[], body);
+            assert_eq!(
+                (e.error_code.as_str(), e.error_msg.as_str()),
+                ("503", "Service Unavailable"),
+                "{body:?}"
+            );
+        }
+        assert_eq!(decode_api_error(2827, &[], b"\x0b").error_msg, "no error body");
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! emulator) can recompute a client's signature from the headers the client chose to sign:
 //! [`canonical_request`] → [`string_to_sign`] → [`signature`].
 
-use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
@@ -116,9 +115,11 @@ pub fn canonical_query(query: &[(&str, &str)]) -> String {
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
     s
 }
@@ -143,16 +144,17 @@ pub fn canonical_request(req: &SignableRequest<'_>, signed: &[String]) -> String
     out.push_str(&canonical_query(req.query));
     out.push('\n');
     for name in signed {
-        // Several headers with one name are joined with ',' (none occur in this API).
-        let values: Vec<&str> = req
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
         out.push_str(name);
         out.push(':');
-        out.push_str(&values.join(","));
+        // Several headers with one name are joined with ',' (none occur in this API).
+        let mut first = true;
+        for (_, v) in req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            if !first {
+                out.push(',');
+            }
+            out.push_str(v.trim());
+            first = false;
+        }
         out.push('\n');
     }
     out.push('\n');

@@ -101,6 +101,18 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('client', ctypes.POINTER(dms_progress_client)),
         ],
     ),
+    'dms_progress_client_endpoint': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_project_id': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
     'dms_progress_client_get_progress': (
         dms_progress_result,
         [

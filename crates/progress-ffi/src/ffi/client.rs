@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::boundary::{guard, guard_value, non_null, str_arg};
+use super::boundary::{c_text, guard, guard_value, non_null, str_arg};
 use super::config::{config_ref, dms_progress_config, out_param, write_out};
 use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
 use super::progress::dms_progress_progress;
@@ -18,6 +18,8 @@ use crate::{CancelToken, Client, WaitOptions};
 /// it must not be freed while a call on it is running.
 pub struct dms_progress_client {
     inner: Client,
+    endpoint: std::ffi::CString,
+    project_id: std::ffi::CString,
 }
 
 /// A cancellation flag for `dms_progress_client_get_progress` and `dms_progress_client_wait`.
@@ -45,7 +47,16 @@ pub extern "C" fn dms_progress_client_new(
         let cfg = config_ref(config)?;
         out_param(client_out, "client_out")?;
         let client = Client::new(cfg.clone())?;
-        write_out(client_out, dms_progress_client { inner: client });
+        let endpoint = c_text(&client.endpoint().base_url());
+        let project_id = c_text(client.project_id());
+        write_out(
+            client_out,
+            dms_progress_client {
+                inner: client,
+                endpoint,
+                project_id,
+            },
+        );
         Ok(())
     })
 }
@@ -58,6 +69,30 @@ pub extern "C" fn dms_progress_client_free(client: *mut dms_progress_client) {
             // SAFETY: came from Box::into_raw in this library and is freed once.
             drop(unsafe { Box::from_raw(client) });
         }
+    })
+}
+
+/// The endpoint the client sends to, as resolved at creation (`https://dms.cn-north-4.myhuaweicloud.com`,
+/// `http://127.0.0.1:8080`). NULL for NULL.
+///
+/// Lifetime: valid until the client is freed. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_client_endpoint(client: *const dms_progress_client) -> *const c_char {
+    // SAFETY: NULL or a live client handle.
+    guard_value(std::ptr::null(), || {
+        unsafe { client.as_ref() }.map_or(std::ptr::null(), |c| c.endpoint.as_ptr())
+    })
+}
+
+/// The project id the client queries, as resolved at creation (explicit, environment or
+/// profile file). NULL for NULL.
+///
+/// Lifetime: valid until the client is freed. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_client_project_id(client: *const dms_progress_client) -> *const c_char {
+    // SAFETY: NULL or a live client handle.
+    guard_value(std::ptr::null(), || {
+        unsafe { client.as_ref() }.map_or(std::ptr::null(), |c| c.project_id.as_ptr())
     })
 }
 
