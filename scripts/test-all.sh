@@ -15,6 +15,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests"
 cargo test --workspace
 
+step "benchmarks still compile (they are run by bench/run.sh, not here)"
+cargo bench --workspace --no-run --quiet
+
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
