@@ -349,7 +349,10 @@ pub fn resolve(
     // Empty explicit values count as unset, as empty environment variables do.
     let explicit_ak = explicit.ak.as_deref().filter(|a| !a.is_empty());
     let explicit_sk = explicit.sk.as_ref().filter(|s| !s.expose().is_empty());
-    let explicit_token = explicit.security_token.as_ref().filter(|t| !t.expose().is_empty());
+    let explicit_token = explicit
+        .security_token
+        .as_ref()
+        .filter(|t| !t.expose().is_empty());
     if let Some(c) = pair(
         Source::Explicit,
         explicit_ak,
