@@ -103,7 +103,7 @@ pub fn build_progress_request(
             // The signer encodes each raw segment itself; `path` is already encoded, so give
             // it the raw segments joined, which cannot contain '/' (ids are validated).
             let raw_path = format!("/{}", req.path_segments().join("/"));
-            let mut instructions = sign(
+            let instructions = sign(
                 &SignableRequest {
                     method: "GET",
                     path: &raw_path,
@@ -114,7 +114,7 @@ pub fn build_progress_request(
                 key,
                 now,
             );
-            headers.extend(instructions.headers.drain(..));
+            headers.extend(instructions.headers);
         }
         Credentials::IamToken(token) => headers.push((HEADER_AUTH_TOKEN, token.expose().to_owned())),
     }

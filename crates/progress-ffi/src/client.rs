@@ -38,6 +38,10 @@ impl CancelToken {
     }
 }
 
+/// Called after every successful poll of [`Client::wait`]; `ControlFlow::Break` stops the
+/// wait as cancelled.
+pub type ProgressCallback<'a> = &'a mut dyn FnMut(&Progress) -> ControlFlow<()>;
+
 /// How to wait for a task.
 pub struct WaitOptions<'a> {
     /// Delay between polls while the task progresses (default 5 s).
@@ -45,7 +49,7 @@ pub struct WaitOptions<'a> {
     /// Give up after this long (default 1 h).
     pub max_wait: Duration,
     /// Called after every successful poll; `ControlFlow::Break` stops the wait as cancelled.
-    pub on_progress: Option<&'a mut dyn FnMut(&Progress) -> ControlFlow<()>>,
+    pub on_progress: Option<ProgressCallback<'a>>,
     /// Stops the wait (and any call in it) promptly when cancelled.
     pub cancel: Option<&'a CancelToken>,
 }

@@ -13,7 +13,7 @@ mod error;
 pub mod ffi;
 mod transport;
 
-pub use client::{CancelToken, Client, WaitOptions};
+pub use client::{CancelToken, Client, ProgressCallback, WaitOptions};
 pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
 pub use error::{Error, TransportKind};
 pub use progress_core;
