@@ -202,9 +202,17 @@ impl Endpoint {
             }
             let port = match after {
                 "" => None,
-                p => Some(p.strip_prefix(':').unwrap_or(p)),
+                p => match p.strip_prefix(':') {
+                    Some(p) => Some(p),
+                    None => {
+                        return Err(EndpointError::InvalidHost {
+                            endpoint: owned(),
+                            host: authority.to_owned(),
+                        })
+                    }
+                },
             };
-            (format!("[{addr}]"), port)
+            (format!("[{}]", addr.to_ascii_lowercase()), port)
         } else {
             let (h, p) = match authority.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
@@ -230,6 +238,8 @@ impl Endpoint {
                 }
             },
         };
+        // The scheme's default port names the same endpoint as no port.
+        let port = port.filter(|&n| n != scheme.default_port());
         Ok(Endpoint { scheme, host, port })
     }
 
@@ -272,7 +282,7 @@ impl Endpoint {
         &self.host
     }
 
-    /// The port as given, `None` when the scheme's default is implied.
+    /// The port as given, `None` when it is the scheme's default (given or implied).
     pub fn port(&self) -> Option<u16> {
         self.port
     }
@@ -420,6 +430,30 @@ mod tests {
             Endpoint::parse("http://[::1]:9000").unwrap().base_url(),
             "http://[::1]:9000"
         );
+    }
+
+    #[test]
+    fn parsed_endpoints_round_trip_through_base_url() {
+        // Found by fuzzing: an explicit default port made an endpoint unequal to its own
+        // base URL re-parsed, an IPv6 host kept its upper case, and text after `]` that did
+        // not start with `:` was read as a port.
+        for (text, url) in [
+            ("HTTPS://Dms.Example.com:443/", "https://dms.example.com"),
+            ("http://h:80", "http://h"),
+            ("http://h:443", "http://h:443"),
+            ("https://[::1]:443", "https://[::1]"),
+            ("http://[::ABCD]:9000", "http://[::abcd]:9000"),
+        ] {
+            let e = Endpoint::parse(text).unwrap();
+            assert_eq!(e.base_url(), url, "{text}");
+            assert_eq!(Endpoint::parse(&e.base_url()), Ok(e), "{text}");
+        }
+        assert_eq!(Endpoint::parse("http://h:80"), Endpoint::parse("http://h"));
+        assert_eq!(Endpoint::parse("http://h:80").unwrap().port(), None);
+        assert!(matches!(
+            Endpoint::parse("http://[::1]0009"),
+            Err(EndpointError::InvalidHost { .. })
+        ));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! that is not a JSON object, a percentage outside 0..=100, a `step_list` that is not a list.
 
 use std::fmt;
+use std::num::IntErrorKind;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -188,12 +189,19 @@ impl<'de> Deserialize<'de> for Loose {
 }
 
 impl Loose {
-    /// An integer, from a JSON integer, an integral float or a numeric string.
+    /// An integer, from a JSON integer, an integral float or a numeric string. One beyond
+    /// `i128` saturates, so it is out of range for every field rather than "not a number".
     fn integer(&self) -> Option<i128> {
         match self {
             Loose::Int(i) => Some(*i),
-            Loose::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Some(*f as i128),
-            Loose::Str(s) => s.trim().parse::<i128>().ok(),
+            // `as` saturates.
+            Loose::Float(f) if f.fract() == 0.0 => Some(*f as i128),
+            Loose::Str(s) => match s.trim().parse::<i128>() {
+                Ok(i) => Some(i),
+                Err(e) if *e.kind() == IntErrorKind::PosOverflow => Some(i128::MAX),
+                Err(e) if *e.kind() == IntErrorKind::NegOverflow => Some(i128::MIN),
+                Err(_) => None,
+            },
             _ => None,
         }
     }
@@ -268,7 +276,7 @@ fn time_of(v: Option<Loose>, field: impl Fn() -> String) -> Result<Option<TimeVa
     match v.integer() {
         Some(i) => i64::try_from(i)
             .map(|ms| Some(TimeValue::EpochMillis(ms)))
-            .map_err(|_| DecodeError::new(format!("{} is out of range: {i}", field()))),
+            .map_err(|_| DecodeError::new(format!("{} is out of range: {}", field(), v.describe()))),
         None => Ok(Some(TimeValue::Raw(match v {
             Loose::Str(s) => s,
             other => other.describe(),
@@ -304,22 +312,22 @@ pub fn decode_progress(body: &[u8]) -> Result<Progress, DecodeError> {
             }
         },
     };
-    let remain_time = match wire.remain_time {
-        None | Some(Loose::Null) => None,
-        Some(v) => match v.integer() {
-            Some(t) if t < 0 => None,
-            Some(t) => Some(
-                u64::try_from(t)
-                    .map_err(|_| DecodeError::new(format!("remain_time is out of range: {t}")))?,
-            ),
-            None => {
-                return Err(DecodeError::new(format!(
-                    "remain_time must be an integer, got {}",
-                    v.describe()
-                )))
-            }
-        },
-    };
+    let remain_time =
+        match wire.remain_time {
+            None | Some(Loose::Null) => None,
+            Some(v) => match v.integer() {
+                Some(t) if t < 0 => None,
+                Some(t) => Some(u64::try_from(t).map_err(|_| {
+                    DecodeError::new(format!("remain_time is out of range: {}", v.describe()))
+                })?),
+                None => {
+                    return Err(DecodeError::new(format!(
+                        "remain_time must be an integer, got {}",
+                        v.describe()
+                    )))
+                }
+            },
+        };
     let wire_steps = wire.step_list.and_then(|l| l.0).unwrap_or_default();
     let mut steps = Vec::with_capacity(wire_steps.len());
     for (i, s) in wire_steps.into_iter().enumerate() {
@@ -477,5 +485,33 @@ mod tests {
             msg(br#"{"step_list": [{"start_time": 18446744073709551615}]}"#),
             "step_list[0].start_time is out of range: 18446744073709551615"
         );
+    }
+
+    #[test]
+    fn integers_beyond_u64_are_out_of_range_not_raw_text() {
+        // Found by fuzzing: a JSON integer too large for u64 (which serde_json reads as a
+        // float) or a digit string too large for i128 was kept as `TimeValue::Raw`.
+        let msg = |b: &[u8]| decode_progress(b).unwrap_err().message;
+        assert_eq!(
+            msg(br#"{"step_list": [{"start_time": 100000000000000000000}]}"#),
+            "step_list[0].start_time is out of range: 100000000000000000000"
+        );
+        assert_eq!(
+            msg(br#"{"step_list": [{"end_time": -1e300}]}"#),
+            format!("step_list[0].end_time is out of range: {}", -1e300f64)
+        );
+        let huge = format!(r#"{{"step_list": [{{"start_time": "{}"}}]}}"#, "9".repeat(40));
+        assert!(msg(huge.as_bytes()).starts_with("step_list[0].start_time is out of range: \"999"));
+        assert_eq!(
+            msg(br#"{"remain_time": 1e20}"#),
+            "remain_time is out of range: 100000000000000000000"
+        );
+        assert_eq!(
+            msg(br#"{"progress_percentage": 1e40}"#),
+            format!("progress_percentage must be an integer 0..=100, got {}", 1e40f64)
+        );
+        let p = decode_progress(br#"{"remain_time": 1e19, "step_list": [{"start_time": 1.5}]}"#).unwrap();
+        assert_eq!(p.remain_time, Some(10_000_000_000_000_000_000));
+        assert_eq!(p.steps[0].start_time, Some(TimeValue::Raw("1.5".into())));
     }
 }
