@@ -162,17 +162,27 @@ fn find_shape(obj: &serde_json::Map<String, Value>, depth: u8) -> Option<(Option
     })
 }
 
+/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The body's trimmed text, echoed secrets redacted, bounded to [`MAX_RAW_MESSAGE`] bytes
+/// plus a `… (N bytes)` suffix when cut. Only the kept text is redacted, and the bound is
+/// applied again afterwards, so redaction can neither lengthen the message past the bound
+/// nor swallow the suffix.
 fn bounded_text(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    if text.len() <= MAX_RAW_MESSAGE {
-        return text.to_owned();
+    let kept = redact_echoed_secrets(cut(text, MAX_RAW_MESSAGE).to_owned());
+    if text.len() <= MAX_RAW_MESSAGE && kept.len() <= MAX_RAW_MESSAGE {
+        return kept;
     }
-    let mut end = MAX_RAW_MESSAGE;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", &text[..end], body.len())
+    format!("{}… ({} bytes)", cut(&kept, MAX_RAW_MESSAGE), body.len())
 }
 
 /// Decodes an error response in any of the shapes of API.md (first match wins). A body that
@@ -189,12 +199,11 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
         None => (None, None, None),
     };
     let error_msg = match msg {
-        Some(m) => m,
+        Some(m) => redact_echoed_secrets(m),
         None if code.is_some() => String::new(),
         None if String::from_utf8_lossy(body).trim().is_empty() => default_reason(status).to_owned(),
         None => bounded_text(body),
     };
-    let error_msg = redact_echoed_secrets(error_msg);
     ApiError {
         status,
         error_code: code
@@ -378,6 +387,32 @@ mod tests {
             );
         }
         assert_eq!(decode_api_error(2827, &[], b"\x0b").error_msg, "no error body");
+    }
+
+    #[test]
+    fn redaction_keeps_raw_text_bounded() {
+        // Found by fuzzing: redaction ran after the raw text was cut, so short echoed tokens
+        // turned into `<redacted>` pushed the message past the bound. Running after the
+        // `… (N bytes)` suffix was added, it also swallowed the suffix when the cut fell in a
+        // token value.
+        let body = "x-auth-token:a|".repeat(40);
+        let e = decode_api_error(502, &[], body.as_bytes());
+        assert!(e.error_msg.len() <= MAX_RAW_MESSAGE + 32, "{}", e.error_msg.len());
+        assert!(e.error_msg.ends_with("… (600 bytes)"), "{}", e.error_msg);
+        assert!(!e.error_msg.contains(":a|"), "{}", e.error_msg);
+
+        let body = format!("{}X-Security-Token:{}", "x".repeat(480), "S".repeat(100));
+        let e = decode_api_error(502, &[], body.as_bytes());
+        assert!(
+            e.error_msg.ends_with("X-Security-Token:<redacted>… (597 bytes)"),
+            "{}",
+            e.error_msg
+        );
+
+        let body = "x-auth-token:a|".repeat(30);
+        let e = decode_api_error(502, &[], body.as_bytes());
+        assert!(e.error_msg.len() <= MAX_RAW_MESSAGE + 32, "{}", e.error_msg.len());
+        assert!(e.error_msg.ends_with("… (450 bytes)"), "{}", e.error_msg);
     }
 
     #[test]
