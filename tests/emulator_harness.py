@@ -110,6 +110,9 @@ class Emulator:
             return self.tasks[0].project_id
         if isinstance(self._scenario, dict):
             return self._scenario["project_id"]
+        if self._scenario is not None:
+            with open(self._scenario) as f:
+                return json.load(f)["project_id"]
         return DEMO_PROJECT_ID
 
     def task(self, task_id: str) -> Task:
