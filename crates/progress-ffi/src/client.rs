@@ -9,8 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use progress_core::{
     build_progress_request, decode_response, Credentials, Decision, Endpoint, GiveUpReason, HttpRequest,
-    Observation, Progress, ProgressRequest, RetryPolicy, WaitPolicy,
+    Observation, Progress, ProgressRequest, RetryPolicy, Secret, WaitPolicy,
 };
+use zeroize::Zeroize;
 
 use crate::config::{ClientConfig, ResolvedConfig};
 use crate::error::Error;
@@ -81,6 +82,50 @@ impl std::fmt::Debug for Client {
             .field("credentials", &self.resolved.credentials)
             .field("retry", &self.retry)
             .finish()
+    }
+}
+
+/// Replaces the literal values of this client's own secrets (SK, security token, IAM token)
+/// in the text of an error a server sent back.
+///
+/// The core blanks the `x-security-token:` / `x-auth-token:` values a gateway echoes in the
+/// canonical request of an APIGW.0301 message; a gateway or proxy may quote a secret it was
+/// sent in any other form too (`X-Auth-Token=…`, JSON, bare), and only the client knows the
+/// values. The replaced text is wiped.
+fn scrub_own_secrets(err: Error, credentials: &Credentials) -> Error {
+    let secrets: Vec<&str> = match credentials {
+        Credentials::AkSk(k) => std::iter::once(&k.sk)
+            .chain(k.security_token.as_ref())
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Credentials::IamToken(t) => [t.expose()].into_iter().filter(|s| !s.is_empty()).collect(),
+    };
+    let scrub = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret) {
+                let mut old = std::mem::replace(text, text.replace(secret, "<redacted>"));
+                old.zeroize();
+            }
+        }
+    };
+    match err {
+        Error::Api(mut a) => {
+            scrub(&mut a.error_code);
+            scrub(&mut a.error_msg);
+            a.request_id.iter_mut().for_each(scrub);
+            a.encoded_authorization_message.iter_mut().for_each(scrub);
+            Error::Api(a)
+        }
+        Error::Decode {
+            mut error,
+            mut request_id,
+        } => {
+            scrub(&mut error.message);
+            request_id.iter_mut().for_each(scrub);
+            Error::Decode { error, request_id }
+        }
+        other => other,
     }
 }
 
@@ -206,7 +251,8 @@ impl Client {
             let outcome = self
                 .transport
                 .send(&http, cap)
-                .and_then(|r| decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from));
+                .and_then(|r| decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from))
+                .map_err(|e| scrub_own_secrets(e, &self.resolved.credentials));
             let err = match outcome {
                 Ok(p) => return Ok(p),
                 Err(e) if !e.is_retryable() => return Err(e),
