@@ -276,6 +276,7 @@ def test_64_mib_body_is_refused_at_the_limit_with_bounded_memory():
         assert time.monotonic() - start < 15
         assert "1048576" in str(info.value), str(info.value)
         assert not info.value.timed_out
+        assert info.value.code_name == "DMS_PROGRESS_RESULT_TRANSPORT"
         peak = _memory_kib("VmHWM")
         rss_after = _memory_kib("VmRSS")
         assert_healthy(c)
@@ -291,6 +292,7 @@ def test_non_json_200_is_a_decode_error_with_the_request_id():
         with pytest.raises(dms_progress.DecodeError) as info:
             c.get_progress(INSTANCE, TASK)
         assert info.value.request_id == "rid-7"
+        assert info.value.code_name == "DMS_PROGRESS_RESULT_DECODE"
         assert "rid-7" in str(info.value)
         assert server.requests == 1, "a decode error is not retried"
         assert_healthy(c)
@@ -304,6 +306,7 @@ def test_html_502_is_an_api_error_with_the_raw_text():
                 c.get_progress(INSTANCE, TASK)
             e = info.value
             assert (e.status, e.error_code, e.error_msg) == (502, "502", html.decode())
+            assert e.code_name == "DMS_PROGRESS_RESULT_API"
             assert_healthy(c)
 
 
@@ -315,6 +318,7 @@ def test_503_twice_then_200_fails_without_retries_and_succeeds_with_two():
         with pytest.raises(dms_progress.ApiError) as info:
             c.get_progress(INSTANCE, TASK)
         assert info.value.status == 503
+        assert info.value.code_name == "DMS_PROGRESS_RESULT_API"
         assert server.requests == 1
         with pytest.raises(dms_progress.ApiError):
             c.get_progress(INSTANCE, TASK)  # the second 503
@@ -348,6 +352,7 @@ def test_302_to_another_server_is_not_followed():
                 with pytest.raises(dms_progress.ApiError) as info:
                     c.get_progress(INSTANCE, TASK)
                 assert info.value.status == 302
+                assert info.value.code_name == "DMS_PROGRESS_RESULT_API"
                 assert server.requests == 1, "a redirect is neither followed nor retried"
                 assert_healthy(c)
         time.sleep(0.1)
@@ -359,6 +364,7 @@ def test_connection_reset_is_a_transport_error_and_is_retried():
         with pytest.raises(dms_progress.TransportError) as info:
             c.get_progress(INSTANCE, TASK)
         assert not info.value.timed_out
+        assert info.value.code_name == "DMS_PROGRESS_RESULT_TRANSPORT"
         assert_healthy(c)
     with ScriptedServer([reset(), ok()]) as server, client(server.endpoint, retries=1) as c:
         assert c.get_progress(INSTANCE, TASK).percentage == 40
@@ -384,6 +390,7 @@ def test_headers_delayed_30_seconds_hit_the_attempt_timeout():
             c.get_progress(INSTANCE, TASK)
         elapsed = time.monotonic() - start
         assert info.value.timed_out, str(info.value)
+        assert info.value.code_name == "DMS_PROGRESS_RESULT_TIMEOUT"
         assert elapsed < 4.0, f"took {elapsed:.1f}s with timeout=1"
         assert_healthy(c)
 
@@ -424,6 +431,7 @@ def test_apigw_401_carries_code_and_request_id():
                 c.get_progress(INSTANCE, TASK)
             e = info.value
             assert (e.status, e.error_code, e.request_id) == (401, "APIGW.0301", "rid-401")
+            assert e.code_name == "DMS_PROGRESS_RESULT_API"
             assert "verify aksk signature fail" in e.error_msg
             assert "rid-401" in str(e)
             assert "FAULT-TEST-SECRET" not in f"{e} {e!r} {e.error_msg}"
@@ -438,6 +446,7 @@ def test_connection_refused_is_a_transport_error():
     with client(f"http://127.0.0.1:{port}") as c, pytest.raises(dms_progress.TransportError) as info:
         c.get_progress(INSTANCE, TASK)
     assert not info.value.timed_out
+    assert info.value.code_name == "DMS_PROGRESS_RESULT_TRANSPORT"
 
 
 def test_ids_with_nul_characters_are_refused_before_any_request():
@@ -520,6 +529,7 @@ def test_tls_self_signed_certificate_is_refused_by_default(certificates):
                 with pytest.raises(dms_progress.TransportError) as info:
                     c.get_progress(INSTANCE, TASK)
                 assert not info.value.timed_out
+                assert info.value.code_name == "DMS_PROGRESS_RESULT_TRANSPORT"
         assert server.requests == 0, "no request was sent over an unverified connection"
 
 
