@@ -84,6 +84,10 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let mo = MONTHS.iter().position(|m| *m == parts[2])? as u32 + 1;
+    // Four digits, as IMF-fixdate says; a longer year would overflow the day arithmetic.
+    if parts[3].len() != 4 || !parts[3].bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let y: i64 = parts[3].parse().ok()?;
     let hms: Vec<u32> = parts[4]
         .split(':')
@@ -138,5 +142,21 @@ mod tests {
         );
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
         assert_eq!(parse_http_date("soon"), None);
+    }
+
+    #[test]
+    fn imf_fixdate_years_are_four_digits() {
+        // Found by fuzzing (a `Retry-After` header): a huge year overflowed the day
+        // arithmetic, a panic in debug builds and a wrapped, arbitrary time in release ones.
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1555555555555555994 04:09:01 GMT"),
+            None
+        );
+        assert_eq!(parse_http_date("Sun, 06 Nov 99999 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov +994 08:49:37 GMT"), None);
+        assert_eq!(
+            parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(at(253_402_300_799))
+        );
     }
 }
