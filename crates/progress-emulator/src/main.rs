@@ -133,6 +133,13 @@ fn main() -> ExitCode {
         config = config.with_iam_token(token);
     }
 
+    let signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dms-emulator: cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let running = match Emulator::start(config) {
         Ok(r) => r,
         Err(e @ progress_emulator::Error::Config(_)) => return usage_error(e),
@@ -174,39 +181,52 @@ fn main() -> ExitCode {
     let _ = out.flush();
     drop(out);
 
-    wait_for_signal();
+    signals.wait();
     running.shutdown();
     ExitCode::SUCCESS
 }
 
-/// Blocks until SIGINT or SIGTERM.
-fn wait_for_signal() {
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_io().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("dms-emulator: cannot wait for signals: {e}");
-            return;
-        }
-    };
-    rt.block_on(async {
+/// SIGINT and SIGTERM handlers, installed before the start-up lines are printed so that a
+/// signal sent right after `ready` stops the emulator cleanly instead of killing it.
+struct Signals {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    streams: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        #[cfg(unix)]
+        let streams = {
+            use tokio::signal::unix::{signal, SignalKind};
+            let _guard = rt.enter();
+            (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?)
+        };
+        Ok(Signals {
+            rt,
+            #[cfg(unix)]
+            streams,
+        })
+    }
+
+    /// Blocks until one of the signals arrives.
+    fn wait(self) {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{signal, SignalKind};
-            match signal(SignalKind::terminate()) {
-                Ok(mut term) => {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    }
+            let (mut int, mut term) = self.streams;
+            self.rt.block_on(async {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
                 }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
+            });
         }
         #[cfg(not(unix))]
-        {
+        self.rt.block_on(async {
             let _ = tokio::signal::ctrl_c().await;
-        }
-    });
+        });
+    }
 }

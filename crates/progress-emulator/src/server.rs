@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -21,7 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::log::Logger;
+use crate::log::{Logger, Record};
 use crate::service::{handle, Incoming, Reply, State, CODE_BAD_REQUEST};
 
 /// Largest request body read (this API has none; anything bigger is refused).
@@ -119,15 +119,6 @@ async fn respond(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Ful
             format!("Request is not well-formed: the body could not be read or is over {MAX_BODY} bytes"),
         ),
     };
-    if let Some(logger) = &shared.logger {
-        logger.log(log_line(
-            parts.method.as_str(),
-            parts.uri.path(),
-            &reply,
-            &request_id,
-            started.elapsed(),
-        ));
-    }
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("statuses are valid");
     let headers = response.headers_mut();
@@ -136,26 +127,19 @@ async fn respond(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Ful
         "x-request-id",
         HeaderValue::from_str(&request_id).expect("request ids are hex"),
     );
-    Ok(response)
-}
-
-/// `2026-01-01T00:00:00.123Z GET /v2/.../progress 200 request_id=… 0.042ms [error_code=…]`.
-/// Only the method, the path (ids, no query) and what the emulator itself produced: never a
-/// header value.
-fn log_line(method: &str, path: &str, reply: &Reply, request_id: &str, elapsed: Duration) -> String {
-    let now = crate::timeline::epoch_millis(std::time::SystemTime::now());
-    let mut line = format!(
-        "{} {method} {path} {} request_id={request_id} {:.3}ms",
-        crate::service::iso8601_millis(now),
-        reply.status,
-        elapsed.as_secs_f64() * 1000.0
-    );
-    if let Some(code) = reply.error_code {
-        line.push_str(" error_code=");
-        line.push_str(code);
+    if let Some(logger) = &shared.logger {
+        // Formatting happens on the log thread; the handler only moves what it already has.
+        logger.log(Record {
+            at: SystemTime::now(),
+            method: parts.method,
+            uri: parts.uri,
+            status: reply.status,
+            request_id,
+            elapsed: started.elapsed(),
+            error_code: reply.error_code,
+        });
     }
-    line.push('\n');
-    line
+    Ok(response)
 }
 
 #[cfg(test)]
@@ -173,15 +157,5 @@ mod tests {
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(a, b);
         assert_eq!(a[..16], b[..16]);
-    }
-
-    #[test]
-    fn log_lines_carry_status_id_latency_and_code() {
-        let reply = Reply::error(401, "APIGW.0301", "x");
-        let line = log_line("GET", "/v2/p", &reply, "abc", Duration::from_micros(42));
-        assert!(
-            line.ends_with(" GET /v2/p 401 request_id=abc 0.042ms error_code=APIGW.0301\n"),
-            "{line}"
-        );
     }
 }
