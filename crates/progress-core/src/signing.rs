@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::credentials::AkSk;
 use crate::encoding::percent_encode_into;
@@ -135,13 +136,40 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Builds the canonical request over exactly the headers in `signed`, which must be
 /// lower-case names sorted bytewise (as [`signed_header_names`] returns them). A header named
 /// in `signed` but absent from `headers` is canonicalised with an empty value, as a server does.
+///
+/// The result holds signed header values (a security token): it is allocated once, at its
+/// final size, so that no partial copy is left behind in a freed buffer; [`sign`] wipes it.
 pub fn canonical_request(req: &SignableRequest<'_>, signed: &[String]) -> String {
-    let mut out = String::with_capacity(256);
+    let uri = canonical_uri(req.path);
+    let query = canonical_query(req.query);
+    let signed_list = signed.join(";");
+    // An upper bound of the length: each header line is `name:v1,v2\n`.
+    let header_lines: usize = signed
+        .iter()
+        .map(|name| {
+            let values: usize = req
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim().len() + 1)
+                .sum();
+            name.len() + 2 + values
+        })
+        .sum();
+    let mut out = String::with_capacity(
+        req.method.len()
+            + uri.len()
+            + query.len()
+            + header_lines
+            + signed_list.len()
+            + EMPTY_BODY_SHA256.len()
+            + 8,
+    );
     out.push_str(&req.method.to_ascii_uppercase());
     out.push('\n');
-    out.push_str(&canonical_uri(req.path));
+    out.push_str(&uri);
     out.push('\n');
-    out.push_str(&canonical_query(req.query));
+    out.push_str(&query);
     out.push('\n');
     for name in signed {
         out.push_str(name);
@@ -158,7 +186,7 @@ pub fn canonical_request(req: &SignableRequest<'_>, signed: &[String]) -> String
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&signed.join(";"));
+    out.push_str(&signed_list);
     out.push('\n');
     out.push_str(&sha256_hex(req.body));
     out
@@ -213,7 +241,8 @@ pub fn sign(req: &SignableRequest<'_>, key: &AkSk, now: SystemTime) -> SigningIn
         headers: &all,
         ..*req
     };
-    let creq = canonical_request(&full, &signed);
+    // It holds the security token of temporary credentials: wiped when dropped.
+    let creq = Zeroizing::new(canonical_request(&full, &signed));
     let sig = signature(key.sk.expose(), &string_to_sign(&date, &creq));
     let signed_headers = signed.join(";");
     let mut headers = vec![(HEADER_SDK_DATE, date.clone())];
