@@ -443,10 +443,10 @@ def test_cli_success_and_failed_task(canary_emulator):
 def go_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Go example command, linked here against the current target/release/libdms_progress.a.
 
-    Not target/dms-progress-go as it is: Go's build cache does not notice a changed C library
-    named in `#cgo LDFLAGS` (golang/go#24355), so `go build` can hand back a binary linked
-    against an older native library. An `-X` linker flag carrying the library's hash makes the
-    link itself new (a few seconds; the compiled packages still come from the cache).
+    Not target/dms-progress-go as it is: the build cache "does not detect changes to C
+    libraries imported with cgo" (`go help cache`), and a target/dms-progress-go linked against
+    an older native library has been seen here. An `-X` linker flag carrying the library's hash
+    makes the link itself new (a few seconds; the compiled packages still come from the cache).
     """
     go = shutil.which("go") or "/usr/local/go/bin/go"
     assert shutil.which(go), "no Go toolchain (go on PATH or /usr/local/go/bin/go)"
