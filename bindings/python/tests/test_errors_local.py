@@ -203,3 +203,12 @@ def test_a_gateway_message_echoing_the_security_token_is_redacted(local_server):
     assert TOKEN not in str(e) and TOKEN not in e.error_msg
     assert "x-security-token:<redacted>|x-sdk-date:1|" in e.error_msg
     assert e.request_id == "echo-1" and "x-project-id:p" in str(e)
+
+
+def test_unencodable_secret_is_not_kept_in_the_exception_chain() -> None:
+    secret = "SK-CANARY-\ud800-surrogate"
+    with pytest.raises(dms_progress.InvalidArgumentError) as info:
+        dms_progress.Client(endpoint="http://127.0.0.1:9", project_id="p", ak="AK", sk=secret)
+    err = info.value
+    assert err.__context__ is None and err.__cause__ is None
+    assert "SK-CANARY" not in repr(err) and "SK-CANARY" not in str(err)

@@ -89,10 +89,15 @@ def c_str(value: object, what: str) -> bytes:
 
     if not isinstance(value, str):
         raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
+    # The UnicodeEncodeError holds the whole string (maybe a secret): raise outside the
+    # `except` block so it is not kept as the new exception's __context__.
+    raw: bytes | None
     try:
         raw = value.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidArgumentError(f"{what} is not valid Unicode text (it holds a lone surrogate)") from None
+        raw = None
+    if raw is None:
+        raise InvalidArgumentError(f"{what} is not valid Unicode text (it holds a lone surrogate)")
     if b"\0" in raw:
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return raw
