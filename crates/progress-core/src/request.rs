@@ -93,17 +93,28 @@ pub fn build_progress_request(
 ) -> HttpRequest {
     let path = req.path();
     let host = endpoint.host_header();
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(8);
-    headers.push(("Host", host));
-    headers.push(("Content-Type", CONTENT_TYPE_JSON.to_owned()));
-    headers.push((HEADER_PROJECT_ID, req.project_id().to_owned()));
-    match credentials {
+    let scheme = endpoint.scheme().as_str();
+    let mut url = String::with_capacity(scheme.len() + 3 + host.len() + path.len());
+    for part in [scheme, "://", &host, &path] {
+        url.push_str(part);
+    }
+    // Headers after Host, Content-Type and X-Project-Id: the signature's, or the IAM token.
+    let auth = match credentials {
         Credentials::AkSk(key) => {
-            let signable: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let signable = [
+                ("Host", host.as_str()),
+                ("Content-Type", CONTENT_TYPE_JSON),
+                (HEADER_PROJECT_ID, req.project_id()),
+            ];
             // The signer encodes each raw segment itself; `path` is already encoded, so give
             // it the raw segments joined, which cannot contain '/' (ids are validated).
-            let raw_path = format!("/{}", req.path_segments().join("/"));
-            let instructions = sign(
+            let segments = req.path_segments();
+            let mut raw_path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+            for seg in segments {
+                raw_path.push('/');
+                raw_path.push_str(seg);
+            }
+            sign(
                 &SignableRequest {
                     method: "GET",
                     path: &raw_path,
@@ -113,17 +124,22 @@ pub fn build_progress_request(
                 },
                 key,
                 now,
-            );
-            headers.extend(instructions.headers);
+            )
+            .headers
         }
-        Credentials::IamToken(token) => headers.push((HEADER_AUTH_TOKEN, token.expose().to_owned())),
-    }
+        Credentials::IamToken(token) => vec![(HEADER_AUTH_TOKEN, token.expose().to_owned())],
+    };
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(7);
+    headers.push(("Host", host));
+    headers.push(("Content-Type", CONTENT_TYPE_JSON.to_owned()));
+    headers.push((HEADER_PROJECT_ID, req.project_id().to_owned()));
+    headers.extend(auth);
     if let Some(ua) = user_agent {
         headers.push(("User-Agent", ua.to_owned()));
     }
     HttpRequest {
         method: "GET",
-        url: format!("{}{}", endpoint.base_url(), path),
+        url,
         headers,
     }
 }

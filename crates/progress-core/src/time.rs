@@ -40,12 +40,30 @@ pub fn sdk_date(t: SystemTime) -> String {
     let secs = unix_seconds(t) as i64;
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}{mo:02}{d:02}T{:02}{:02}{:02}Z",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60
-    )
+    if !(0..=9999).contains(&y) {
+        return format!(
+            "{y:04}{mo:02}{d:02}T{:02}{:02}{:02}Z",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60
+        );
+    }
+    // Signed on every call: digits written directly rather than through `format!`.
+    fn push(out: &mut String, value: i64, width: u32) {
+        for i in (0..width).rev() {
+            out.push(char::from(b'0' + (value / 10_i64.pow(i) % 10) as u8));
+        }
+    }
+    let mut out = String::with_capacity(16);
+    push(&mut out, y, 4);
+    push(&mut out, i64::from(mo), 2);
+    push(&mut out, i64::from(d), 2);
+    out.push('T');
+    push(&mut out, s / 3600, 2);
+    push(&mut out, (s / 60) % 60, 2);
+    push(&mut out, s % 60, 2);
+    out.push('Z');
+    out
 }
 
 /// Parses an `X-Sdk-Date` value (`YYYYMMDDTHHMMSSZ`) back to a time; `None` if malformed.
@@ -116,6 +134,8 @@ mod tests {
         assert_eq!(sdk_date(at(1_136_214_245)), "20060102T150405Z");
         assert_eq!(sdk_date(at(1_767_225_600)), "20260101T000000Z");
         assert_eq!(sdk_date(at(951_782_400)), "20000229T000000Z");
+        assert_eq!(sdk_date(at(253_402_300_799)), "99991231T235959Z");
+        assert_eq!(sdk_date(at(253_402_300_800)), "100000101T000000Z");
     }
 
     #[test]
