@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use progress_core::HttpRequest;
+use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{time::Duration as NextDuration, DefaultConnector, NextTimeout};
 
 use crate::config::{ClientConfig, ProxyConfig};
 use crate::error::{Error, TransportKind};
@@ -61,7 +64,7 @@ impl Transport {
             .tls_config(tls.build())
             .build();
         Ok(Transport {
-            agent: config.new_agent(),
+            agent: ureq::Agent::with_parts(config, DefaultConnector::new(), LiteralFastResolver::default()),
             max_body_bytes: cfg.max_body_bytes,
             timeout: cfg.timeout,
         })
@@ -100,6 +103,44 @@ impl Transport {
             body,
         })
     }
+}
+
+/// ureq's resolver, except that a host that is an IP address is answered on the calling
+/// thread. ureq resolves the host on every call, before it looks for a pooled keep-alive
+/// connection, and with a timeout configured its default resolver spawns a thread per call to
+/// bound the lookup: that thread cost ~100 µs per call on loopback, several times the rest of
+/// a call (see BENCHMARKS.md). Parsing an address needs no lookup, so no thread either;
+/// host names still go through the default, timeout-bounded path. (The resolver trait is in
+/// ureq's `unversioned` module, which a minor ureq release may change.)
+#[derive(Debug, Default)]
+struct LiteralFastResolver(DefaultResolver);
+
+impl Resolver for LiteralFastResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let timeout = if uri.host().is_some_and(is_ip_literal) {
+            NextTimeout {
+                after: NextDuration::NotHappening,
+                ..timeout
+            }
+        } else {
+            timeout
+        };
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
+/// `127.0.0.1`, `[::1]` (as `Uri::host` returns it, brackets included).
+fn is_ip_literal(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
@@ -165,4 +206,27 @@ fn map_error(e: ureq::Error, url: &str) -> Error {
         other => (Protocol, format!("{at}: {other}")),
     };
     Error::Transport { kind, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals_skip_the_lookup_thread_and_names_do_not() {
+        for host in ["127.0.0.1", "10.1.2.3", "[::1]", "::1", "[2001:db8::1]"] {
+            assert!(is_ip_literal(host), "{host}");
+        }
+        for host in [
+            "localhost",
+            "dms.cn-north-4.myhuaweicloud.com",
+            "[localhost]",
+            "127.0.0.1.nip.io",
+            "",
+        ] {
+            assert!(!is_ip_literal(host), "{host}");
+        }
+        let uri: Uri = "http://[::1]:8080/v2".parse().unwrap();
+        assert!(uri.host().is_some_and(is_ip_literal));
+    }
 }
