@@ -1,0 +1,144 @@
+"""bench/run.sh's load generator for Python: the dms_progress package or the official SDK
+(huaweicloudsdkkafka), one client shared by every caller, against a running dms-emulator.
+
+    python bench_py.py ours|sdk ENDPOINT PROJECT INSTANCE TASK CALLERS CALLS_PER_CALLER
+    python bench_py.py ours-parts ENDPOINT PROJECT INSTANCE TASK 1 CALLS
+
+Credentials: HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK. With one caller the calls run on the
+main thread, as a script makes them; with more, each caller is a thread. Each caller warms up
+first, then all start together. Prints ``wall_ns N``, then one call duration in nanoseconds
+per line.
+
+``ours-parts`` shows where the package's time goes instead, as JSON lines of median
+microseconds: ``get_progress`` from the main thread (which hands the native call to a helper
+thread so that Ctrl-C stays responsive), the same from a worker thread (the call runs
+inline), and the copy of one result into Python objects alone.
+"""
+
+import os
+import sys
+import threading
+import time
+
+WARM_UP_CALLS = 20
+
+
+def make_call(kind, endpoint, project, instance, task):
+    ak, sk = os.environ["HUAWEICLOUD_SDK_AK"], os.environ["HUAWEICLOUD_SDK_SK"]
+    if kind == "ours":
+        import dms_progress
+
+        client = dms_progress.Client(endpoint=endpoint, project_id=project, ak=ak, sk=sk)
+        return lambda: client.get_progress(instance, task)
+    if kind == "sdk":
+        from huaweicloudsdkcore.auth.credentials import BasicCredentials
+        from huaweicloudsdkkafka.v2 import KafkaClient, ShowBackgroundTaskProgressRequest
+
+        client = (
+            KafkaClient.new_builder()
+            .with_credentials(BasicCredentials(ak, sk, project))
+            .with_endpoints([endpoint])
+            .build()
+        )
+        return lambda: client.show_background_task_progress(
+            ShowBackgroundTaskProgressRequest(instance_id=instance, task_id=task)
+        )
+    raise SystemExit(f"unknown kind {kind!r}: ours or sdk")
+
+
+def median_us(samples):
+    samples = sorted(samples)
+    return samples[len(samples) // 2] / 1000
+
+
+def parts(endpoint, project, instance, task, calls):
+    import json
+
+    import dms_progress
+    import dms_progress._client as client_module
+
+    client = dms_progress.Client(
+        endpoint=endpoint,
+        project_id=project,
+        ak=os.environ["HUAWEICLOUD_SDK_AK"],
+        sk=os.environ["HUAWEICLOUD_SDK_SK"],
+    )
+    clock = time.perf_counter_ns
+    convert = []
+    copy = client_module.progress_from_c
+
+    def timed_copy(ptr):
+        t = clock()
+        try:
+            return copy(ptr)
+        finally:
+            convert.append(clock() - t)
+
+    client_module.progress_from_c = timed_copy
+
+    def loop(out):
+        for _ in range(WARM_UP_CALLS):
+            client.get_progress(instance, task)
+        del convert[:]
+        for _ in range(calls):
+            t = clock()
+            client.get_progress(instance, task)
+            out.append(clock() - t)
+
+    main_thread, worker_thread = [], []
+    loop(main_thread)
+    worker = threading.Thread(target=loop, args=(worker_thread,))
+    worker.start()
+    worker.join()
+    for name, samples in [("main_thread", main_thread), ("worker_thread", worker_thread), ("convert", convert)]:
+        print(json.dumps({"part": name, "median_us": median_us(samples), "n": len(samples)}))
+
+
+def main(argv):
+    if len(argv) != 7:
+        raise SystemExit(__doc__)
+    kind, endpoint, project, instance, task = argv[:5]
+    callers, calls = int(argv[5]), int(argv[6])
+    if kind == "ours-parts":
+        return parts(endpoint, project, instance, task, calls)
+    call = make_call(kind, endpoint, project, instance, task)
+    clock = time.perf_counter_ns
+    lat = [[] for _ in range(callers)]
+
+    def caller(mine, start):
+        for _ in range(WARM_UP_CALLS):
+            call()
+        start.wait()
+        for _ in range(calls):
+            t = clock()
+            call()
+            mine.append(clock() - t)
+
+    if callers == 1:
+        for _ in range(WARM_UP_CALLS):
+            call()
+        t0 = clock()
+        for _ in range(calls):
+            t = clock()
+            call()
+            lat[0].append(clock() - t)
+        wall = clock() - t0
+    else:
+        start = threading.Barrier(callers + 1)
+        threads = [threading.Thread(target=caller, args=(lat[i], start)) for i in range(callers)]
+        for th in threads:
+            th.start()
+        start.wait()
+        t0 = clock()
+        for th in threads:
+            th.join()
+        wall = clock() - t0
+        if sum(map(len, lat)) != callers * calls:
+            raise SystemExit("a caller failed")
+    out = [f"wall_ns {wall}"]
+    out.extend(str(ns) for mine in lat for ns in mine)
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# bench/run.sh: every benchmark of dms-progress, side by side with its baseline, written to
+# BENCHMARKS.md. One command:
+#
+#     bench/run.sh [--wait-quiet] [--quick]
+#
+#   --wait-quiet  first wait (polling every minute, at most 30 minutes) until the 1-minute
+#                 load average is below 0.5, so that other work does not skew the figures
+#   --quick       a smoke run: a few calls and runs of each, same report (not for publishing)
+#
+# It builds what it needs in release, makes two venvs under bench/out/venv (ours: the
+# dms_progress package; sdk: the official huaweicloudsdkkafka), installs hyperfine, wrk and GNU
+# time with apt-get when missing, starts one dms-emulator (release, --quiet,
+# bench/scenario.json) on a free loopback port, measures, and stops it. Raw results go to
+# bench/out/results/; bench/report.py turns them into BENCHMARKS.md. About 6-8 minutes on 2
+# cores once the Rust build is cached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/bench/out
+RES=$OUT/results
+COMMAND="bench/run.sh${*:+ $*}"
+
+WAIT_QUIET=0
+QUICK=0
+for arg in "$@"; do
+    case "$arg" in
+        --wait-quiet) WAIT_QUIET=1 ;;
+        --quick) QUICK=1 ;;
+        *) echo "usage: bench/run.sh [--wait-quiet] [--quick]" >&2; exit 2 ;;
+    esac
+done
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+T_START=$(date +%s)
+
+# Calls per caller (sequential: one caller; concurrent: 8 callers), per round. Every client
+# runs ROUNDS rounds, interleaved with the others, so that a passing disturbance hits all.
+ROUNDS=5
+FAST_SEQ=2000 FAST_CONC=400        # raw socket, Rust, C, Go
+PY_SEQ=600 PY_CONC=100             # dms_progress
+SDK_SEQ=120 SDK_CONC=20            # official SDK
+CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
+COLD_RUNS=40 SDK_COLD_RUNS=15 RSS_RUNS=5 WRK_SECONDS=10
+if [ "$QUICK" = 1 ]; then
+    ROUNDS=1 FAST_SEQ=200 FAST_CONC=40 PY_SEQ=60 PY_CONC=10 SDK_SEQ=20 SDK_CONC=4
+    CRITERION_ARGS=(--warm-up-time 0.2 --measurement-time 0.5)
+    COLD_RUNS=5 SDK_COLD_RUNS=3 RSS_RUNS=1 WRK_SECONDS=2
+fi
+
+step "tools"
+missing=()
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+[ -x /usr/bin/time ] || missing+=(time)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null 2>&1 || { echo "bench/run.sh needs Go (for the Go package's bench)" >&2; exit 1; }
+
+step "build (release)"
+cargo build --release --quiet -p progress-ffi -p progress-emulator -p progress-cli
+cargo build --release --quiet -p progress-ffi --example bench_client
+cargo build --release --quiet -p progress-emulator --example wrk_script
+mkdir -p "$RES"
+rm -f "$RES"/*
+STATIC_SYSLIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+cc -std=c11 -O2 -Wall -Wextra -Werror -I include bench/c/bench_c.c -o "$OUT/bench_c" \
+    target/release/libdms_progress.a "${STATIC_SYSLIBS[@]}"
+cc -std=c11 -O2 -Wall -Wextra -Werror -I include bindings/c/example.c -o "$OUT/example-static" \
+    target/release/libdms_progress.a "${STATIC_SYSLIBS[@]}"
+# Go does not notice a rebuilt libdms_progress.a: remove the binary so that it is linked anew.
+rm -f "$OUT/bench-go"
+(cd bench/go && go build -o "$OUT/bench-go" .)
+
+step "Python venvs (bench/out/venv/ours, bench/out/venv/sdk)"
+for side in ours sdk; do
+    [ -x "$OUT/venv/$side/bin/python" ] || python3 -m venv "$OUT/venv/$side"
+done
+PY_OURS=$OUT/venv/ours/bin/python
+PY_SDK=$OUT/venv/sdk/bin/python
+"$PY_OURS" -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+"$PY_SDK" -m pip show --quiet huaweicloudsdkkafka >/dev/null 2>&1 ||
+    "$PY_SDK" -m pip install --quiet huaweicloudsdkkafka
+
+if [ "$WAIT_QUIET" = 1 ]; then
+    step "waiting for a quiet machine (1-minute load average below 0.5)"
+    for _ in $(seq 30); do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        awk -v l="$load" 'BEGIN { exit !(l < 0.5) }' && break
+        echo "load $load, waiting a minute" >&2
+        sleep 60
+    done
+fi
+
+step "machine"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+{
+    echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "nproc=$(nproc)"
+    echo "cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel=$(uname -r)"
+    echo "rustc=$(rustc --version)"
+    echo "go=$(go version | cut -d' ' -f3)"
+    echo "python=$("$PY_SDK" -c 'import platform; print(platform.python_version())')"
+    echo "sdk=$("$PY_SDK" -m pip show huaweicloudsdkkafka | sed -n 's/^Version: //p')"
+    echo "sdkcore=$("$PY_SDK" -m pip show huaweicloudsdkcore | sed -n 's/^Version: //p')"
+    echo "load_before=$LOAD_BEFORE"
+    echo "command=$COMMAND"
+    echo "quick=$QUICK"
+} > "$RES/machine.txt"
+cat "$RES/machine.txt" >&2
+
+step "1. core (criterion)"
+cargo bench --quiet -p progress-core --bench core -- "${CRITERION_ARGS[@]}" > "$RES/criterion.log" 2>&1 ||
+    { cat "$RES/criterion.log" >&2; exit 1; }
+for id in decode/progress/seed_example decode/serde_json_value_baseline/seed_example \
+    decode/progress/200_steps decode/serde_json_value_baseline/200_steps \
+    decode/error_body decode/error_body_serde_json_value_baseline \
+    sign/sign_request sign/floor_hmac_plus_two_sha256 sign/build_full_request \
+    sign/sign_plus_decode_seed_example; do
+    printf '%s %s\n' "$id" "$(tr -d '\n ' < "target/criterion/$id/new/estimates.json")"
+done > "$RES/criterion.txt"
+
+step "start dms-emulator"
+unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
+export NO_PROXY=127.0.0.1
+EMU_LOG=$OUT/emulator.out
+target/release/dms-emulator --listen 127.0.0.1:0 --quiet --scenario bench/scenario.json > "$EMU_LOG" 2>&1 &
+EMU_PID=$!
+trap 'kill "$EMU_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    grep -q '^ready$' "$EMU_LOG" && break
+    sleep 0.1
+done
+grep -q '^ready$' "$EMU_LOG" || { cat "$EMU_LOG" >&2; exit 1; }
+ENDPOINT=$(sed -n 's/^listening on //p' "$EMU_LOG")
+PROJECT=0123456789abcdef0123456789abcdef
+INSTANCE=11111111-2222-3333-4444-555555555555
+TASK=bench000000000000000000000000001       # running for a day: stable answers
+DONE_TASK=bench000000000000000000000000002  # finished: bindings/c/example.c returns at once
+export HUAWEICLOUD_SDK_AK=DMSEMULATORDEMOAK00001 HUAWEICLOUD_SDK_SK=dms-emulator-demo-secret-key
+export HUAWEICLOUD_SDK_PROJECT_ID=$PROJECT
+# Nothing from a profile file or a region override may leak in.
+export HUAWEICLOUD_SDK_CREDENTIALS_FILE=/dev/null
+ARGS=("$ENDPOINT" "$PROJECT" "$INSTANCE" "$TASK")
+echo "emulator $ENDPOINT (pid $EMU_PID)" >&2
+
+step "2. end to end on loopback: $ROUNDS rounds, sequential then 8 concurrent callers"
+for round in $(seq "$ROUNDS"); do
+    echo "round $round" >&2
+    "$OUT/bench_c" raw "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.raw.seq.$round"
+    "$OUT/bench_c" raw "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.raw.conc.$round"
+    target/release/examples/bench_client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.rust.seq.$round"
+    target/release/examples/bench_client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.rust.conc.$round"
+    "$OUT/bench_c" client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.c.seq.$round"
+    "$OUT/bench_c" client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.c.conc.$round"
+    "$OUT/bench-go" "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.go.seq.$round"
+    "$OUT/bench-go" "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.go.conc.$round"
+    "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.python.seq.$round"
+    "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
+    "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 1 "$SDK_SEQ" > "$RES/e2e.sdk.seq.$round"
+    "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
+done
+# Where the Python package's time goes: the same call from a worker thread (no helper thread
+# for Ctrl-C), and the copy of a result into Python objects alone.
+"$PY_OURS" bench/py/bench_py.py ours-parts "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/python_parts.txt"
+
+step "3. cold start (hyperfine)"
+HF=(hyperfine --style none --shell=none --warmup 3)
+"${HF[@]}" --runs "$COLD_RUNS" --export-json "$RES/cold.cli.json" \
+    "target/release/dms-progress get --endpoint $ENDPOINT --instance-id $INSTANCE --task-id $TASK" >&2
+"${HF[@]}" --runs "$COLD_RUNS" --export-json "$RES/cold.python.json" \
+    "$PY_OURS bench/py/one_call.py ours ${ARGS[*]}" >&2
+"${HF[@]}" --runs "$SDK_COLD_RUNS" --export-json "$RES/cold.sdk.json" \
+    "$PY_SDK bench/py/one_call.py sdk ${ARGS[*]}" >&2
+"${HF[@]}" --runs "$COLD_RUNS" --export-json "$RES/import.none.json" "$PY_OURS -c pass" >&2
+"${HF[@]}" --runs "$COLD_RUNS" --export-json "$RES/import.ours.json" "$PY_OURS -c 'import dms_progress'" >&2
+"${HF[@]}" --runs "$SDK_COLD_RUNS" --export-json "$RES/import.sdk.json" \
+    "$PY_SDK -c 'from huaweicloudsdkkafka.v2 import KafkaClient, ShowBackgroundTaskProgressRequest'" >&2
+# -X importtime: the cumulative microseconds of the top-level import, one line per run.
+for _ in $(seq "$RSS_RUNS"); do
+    "$PY_OURS" -X importtime -c 'import dms_progress' 2>&1 >/dev/null |
+        awk -F'|' '$3 ~ /^ dms_progress$/ { gsub(/ /, "", $2); print $2 }' >> "$RES/importtime.ours.txt"
+    "$PY_SDK" -X importtime -c 'import huaweicloudsdkkafka.v2' 2>&1 >/dev/null |
+        awk -F'|' '$3 ~ /^ huaweicloudsdkkafka.v2$/ { gsub(/ /, "", $2); print $2 }' >> "$RES/importtime.sdk.txt"
+done
+
+step "4. footprint"
+{
+    echo "so $(stat -c %s target/release/libdms_progress.so)"
+    strip -o "$OUT/libdms_progress.stripped.so" target/release/libdms_progress.so
+    echo "so_stripped $(stat -c %s "$OUT/libdms_progress.stripped.so")"
+    echo "a $(stat -c %s target/release/libdms_progress.a)"
+    echo "cli $(stat -c %s target/release/dms-progress)"
+    echo "example_static $(stat -c %s "$OUT/example-static")"
+    for side in ours sdk; do
+        # Everything pip put in the venv's site-packages, less pip and setuptools themselves.
+        site=$("$OUT/venv/$side/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+        files=$(cd "$site" && ls -A | grep -Ev '^(pip|setuptools|pkg_resources|_distutils_hack|distutils-precedence\.pth)($|-)' || true)
+        echo "site_$side $(cd "$site" && du -sb $files | awk '{ s += $1 } END { print s }')"
+        echo "dists_$side $(cd "$site" && ls -d *.dist-info | grep -Evc '^(pip|setuptools)-')"
+        echo "distnames_$side $(cd "$site" && ls -d *.dist-info | grep -Ev '^(pip|setuptools)-' | sed 's/-[^-]*\.dist-info$//' | tr '\n' ' ')"
+    done
+} > "$RES/sizes.txt"
+rss() { # label, command...: peak RSS in KiB of each of RSS_RUNS runs
+    local label=$1
+    shift
+    for _ in $(seq "$RSS_RUNS"); do
+        /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }' |
+            sed "s/^/$label /" >> "$RES/rss.txt"
+    done
+}
+rss c_example env DMS_ENDPOINT="$ENDPOINT" "$OUT/example-static" "$INSTANCE" "$DONE_TASK"
+rss cli target/release/dms-progress get --endpoint "$ENDPOINT" --instance-id "$INSTANCE" --task-id "$TASK"
+rss python "$PY_OURS" bench/py/one_call.py ours "${ARGS[@]}"
+rss sdk "$PY_SDK" bench/py/one_call.py sdk "${ARGS[@]}"
+
+step "5. emulator capacity (wrk, pre-signed request)"
+target/release/examples/wrk_script "$ENDPOINT" "$TASK" > "$OUT/progress.lua"
+wrk -t2 -c32 -d"${WRK_SECONDS}s" --latency -s "$OUT/progress.lua" "$ENDPOINT" > "$RES/wrk.txt"
+cat "$RES/wrk.txt" >&2
+
+kill "$EMU_PID" 2>/dev/null || true
+wait "$EMU_PID" 2>/dev/null || true
+trap - EXIT
+{
+    echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "seconds=$(($(date +%s) - T_START))"
+} >> "$RES/machine.txt"
+
+step "report"
+python3 bench/report.py "$RES" BENCHMARKS.md
+echo "wrote BENCHMARKS.md in $(($(date +%s) - T_START)) s" >&2
