@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::ids::ProgressRequest;
-use crate::signing::{sign, SignableRequest, HEADER_SECURITY_TOKEN};
+use crate::signing::{sign_encoded_path, SignableRequest, HEADER_SECURITY_TOKEN};
 
 /// Header carrying an IAM token.
 pub const HEADER_AUTH_TOKEN: &str = "X-Auth-Token";
@@ -106,18 +106,12 @@ pub fn build_progress_request(
                 ("Content-Type", CONTENT_TYPE_JSON),
                 (HEADER_PROJECT_ID, req.project_id()),
             ];
-            // The signer encodes each raw segment itself; `path` is already encoded, so give
-            // it the raw segments joined, which cannot contain '/' (ids are validated).
-            let segments = req.path_segments();
-            let mut raw_path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
-            for seg in segments {
-                raw_path.push('/');
-                raw_path.push_str(seg);
-            }
-            sign(
+            // `path` is the raw segments, each percent-encoded as the signer would: it is signed
+            // as it is, not encoded a second time.
+            sign_encoded_path(
                 &SignableRequest {
                     method: "GET",
-                    path: &raw_path,
+                    path: &path,
                     query: &[],
                     headers: &signable,
                     body: b"",
