@@ -183,7 +183,8 @@ def main(res_dir, out_path):
     add(f"| date | {m['date']} |")
     add(f"| command | `{m['command']}` ({m.get('seconds', '?')} s in all) |")
     add(f"| machine | {m['nproc']} cores (`nproc`), {m['cpu']}, {m['mem']}, Linux {m['kernel']} |")
-    add(f"| load average (1, 5, 15 min) | {m['load_before']} before, {m.get('load_after', '?')} after |")
+    add(f"| load average (1, 5, 15 min) | {m['load_before']} when the measurements began; "
+        f"{m.get('load_after', '?')} at the end (this run's own work included) |")
     add(f"| toolchains | {m['rustc']}, Go {m['go'].removeprefix('go')}, Python {m['python']} |")
     add(f"| official SDK | huaweicloudsdkkafka {m['sdk']}, huaweicloudsdkcore {m['sdkcore']} |")
     add("")

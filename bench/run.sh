@@ -40,7 +40,7 @@ ROUNDS=5
 FAST_SEQ=2000 FAST_CONC=400        # raw socket, Rust, C, Go
 PY_SEQ=600 PY_CONC=100             # dms_progress
 SDK_SEQ=120 SDK_CONC=20            # official SDK
-CRITERION_ARGS=(--warm-up-time 1 --measurement-time 3)
+CRITERION_ARGS=(--warm-up-time 1 --measurement-time 5)
 COLD_RUNS=40 SDK_COLD_RUNS=15 RSS_RUNS=5 WRK_SECONDS=10
 if [ "$QUICK" = 1 ]; then
     ROUNDS=1 FAST_SEQ=200 FAST_CONC=40 PY_SEQ=60 PY_CONC=10 SDK_SEQ=20 SDK_CONC=4
