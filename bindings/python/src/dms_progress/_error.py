@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import re
 from typing import Any, Optional
 
 from . import _ffi
@@ -127,17 +126,6 @@ _CLASSES = {
 
 ErrorPtr = ctypes.POINTER(_ffi.dms_progress_error)
 
-# When the gateway refuses a signature (APIGW.0301) its message echoes the canonical request
-# it computed, signed header values included; with temporary credentials that is the
-# security token. The native library passes service messages through as they came, so the
-# token headers' values are blanked here before any text reaches an exception.
-_TOKEN_IN_TEXT = re.compile(r"(?i)(x-security-token|x-auth-token)(\s*[:=]\s*)[^|\s,;\"']+")
-
-
-def redact(text: str) -> str:
-    return _TOKEN_IN_TEXT.sub(r"\1\2<redacted>", text)
-
-
 def result_name(code: int) -> str:
     return _ffi.text(lib.dms_progress_result_name(code)) or "DMS_PROGRESS_RESULT_UNKNOWN"
 
@@ -147,14 +135,14 @@ def from_handle(code: int, err: Any) -> Error:
     if not err:
         return _CLASSES.get(code, Error)(f"{result_name(code)} (no error detail)", code=code)
     code = lib.dms_progress_error_result(err)
-    message = redact(_ffi.text(lib.dms_progress_error_message(err)) or result_name(code))
+    message = _ffi.text(lib.dms_progress_error_message(err)) or result_name(code)
     request_id = _ffi.text(lib.dms_progress_error_request_id(err))
     if code == _ffi.DMS_PROGRESS_RESULT_API:
         return ApiError(
             message,
             status=lib.dms_progress_error_http_status(err),
             error_code=_ffi.text(lib.dms_progress_error_api_code(err)) or "",
-            error_msg=redact(_ffi.text(lib.dms_progress_error_api_message(err)) or ""),
+            error_msg=_ffi.text(lib.dms_progress_error_api_message(err)) or "",
             request_id=request_id,
         )
     progress_ptr = lib.dms_progress_error_progress(err)
