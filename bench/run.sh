@@ -64,7 +64,7 @@ command -v go >/dev/null 2>&1 || { echo "bench/run.sh needs Go (for the Go packa
 
 step "build (release)"
 cargo build --release --quiet -p progress-ffi -p progress-emulator -p progress-cli
-cargo build --release --quiet -p progress-ffi --example bench_client
+cargo build --release --quiet -p progress-client --example bench_client
 cargo build --release --quiet -p progress-emulator --example wrk_script
 mkdir -p "$RES"
 rm -f "$RES"/*

@@ -2,7 +2,7 @@
 (or a correct retry) within the configured deadline, and the same ``Client`` object keeps
 working against a healthy answer afterwards.
 
-The Rust twin is ``crates/progress-ffi/tests/faults.rs`` and ``tls.rs``. Here a scripted
+The Rust twin is ``crates/progress-client/tests/faults.rs`` and ``tls.rs``. Here a scripted
 server (a thread per connection over plain sockets, optionally TLS) plays one behaviour per
 connection; the last behaviour of its script repeats, so a script ``[fault, ok]`` answers the
 first attempt with the fault and everything after it healthily. Every response says

@@ -27,6 +27,7 @@ pub enum Command {
     #[command(after_help = exit::HELP)]
     Watch(WatchArgs),
     /// Watch a simulated expansion end to end: a local emulator, the real client.
+    #[cfg(feature = "demo")]
     #[command(after_help = exit::HELP)]
     Demo(DemoArgs),
     /// List the known regions and their endpoints, one `region endpoint` per line.
@@ -99,6 +100,7 @@ pub struct WatchArgs {
 }
 
 /// `demo`.
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Play this scenario file (the emulator's JSON format) instead of the built-in demo.

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use dms_progress::{CancelToken, Client, ClientConfig, ProxyConfig};
+use progress_client::{CancelToken, Client, ClientConfig, ProxyConfig};
 use progress_core::Secret;
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator, Scenario, TaskStatus};
 

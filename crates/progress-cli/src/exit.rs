@@ -3,7 +3,7 @@
 //! Messages are built from the client's errors, which never hold a secret (the SK and the
 //! security token are not part of any error), so nothing here can leak one.
 
-use dms_progress::{Error, Progress};
+use progress_client::{Error, Progress};
 
 use crate::format;
 
@@ -134,7 +134,6 @@ pub fn from_error(err: &Error) -> Failure {
             (MAX_WAIT, m)
         }
         Error::Cancelled => (INTERRUPTED, "interrupted".to_owned()),
-        other => (API, format!("error: {other}")),
     };
     Failure { code, message }
 }
@@ -238,7 +237,7 @@ mod tests {
             (Error::Cancelled, INTERRUPTED),
             (
                 Error::Transport {
-                    kind: dms_progress::TransportKind::Connect,
+                    kind: progress_client::TransportKind::Connect,
                     message: "refused".into(),
                 },
                 API,

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dms_progress::CancelToken;
+use progress_client::CancelToken;
 
 use crate::exit;
 

@@ -5,6 +5,7 @@
 //! in-process emulator, `regions` lists the endpoint table. Exit codes: see [`exit`].
 
 mod cli;
+#[cfg(feature = "demo")]
 mod demo;
 mod exit;
 mod format;
@@ -17,7 +18,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use dms_progress::{CancelToken, Client, ClientConfig, Progress, WaitOptions};
+use progress_client::{CancelToken, Client, ClientConfig, Progress, WaitOptions};
 use progress_core::ids::{validate_id, IdField};
 
 use cli::{Cli, Command, GetArgs, Output, TaskArgs, WatchArgs};
@@ -31,6 +32,7 @@ fn main() {
     let result = match cli.command {
         Command::Get(args) => get(&args, &cancel),
         Command::Watch(args) => watch(&args, &cancel),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&args, &cancel),
         Command::Regions => {
             regions();
@@ -157,7 +159,7 @@ pub fn watch_with(
     };
     let end = match &result {
         Ok(p) => End::Completed(p),
-        Err(dms_progress::Error::Cancelled) => End::Interrupted,
+        Err(progress_client::Error::Cancelled) => End::Interrupted,
         Err(_) => End::Failed,
     };
     watcher.finish(end, start.elapsed());

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::TimeZone;
-use dms_progress::{Progress, StepStatus};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use progress_client::{Progress, StepStatus};
 
 use crate::format;
 use crate::json;
@@ -383,7 +383,7 @@ pub enum End<'a> {
 mod tests {
     use super::*;
     use chrono::FixedOffset;
-    use dms_progress::{Step, TimeValue};
+    use progress_client::{Step, TimeValue};
 
     fn step(name: &str, status: StepStatus, start: Option<i64>, end: Option<i64>) -> Step {
         Step {

@@ -8,7 +8,7 @@
 //!
 //! It opens no socket, reads no clock, environment or file: time, environment variables,
 //! credentials file text and random samples are parameters, so every behaviour is exact and
-//! testable. The transport lives in `progress-ffi`.
+//! testable. The transport lives in `progress-client`.
 //!
 //! ```
 //! use progress_core::{build_progress_request, decode_response, Credentials, AkSk, Secret, Endpoint, ProgressRequest};

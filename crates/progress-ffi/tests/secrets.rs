@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, UNIX_EPOCH};
 
 use dms_progress::ffi::*;
-use dms_progress::{Client, ClientConfig, Error, ProxyConfig, WaitOptions};
+use progress_client::{Client, ClientConfig, Error, ProxyConfig, WaitOptions};
 use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
 use progress_core::signing::{sign, SignableRequest};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
@@ -433,7 +433,7 @@ fn transport_config_and_wait_errors_show_no_secret() {
         matches!(
             err,
             Error::Transport {
-                kind: dms_progress::TransportKind::Timeout,
+                kind: progress_client::TransportKind::Timeout,
                 ..
             }
         ),

@@ -8,7 +8,7 @@ use super::boundary::{c_text, guard, guard_value, non_null, str_arg};
 use super::config::{config_ref, dms_progress_config, out_param, write_out};
 use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
 use super::progress::dms_progress_progress;
-use crate::{CancelToken, Client, WaitOptions};
+use progress_client::{CancelToken, Client, WaitOptions};
 
 /// A client: one connection pool, the resolved endpoint, project and credentials.
 ///

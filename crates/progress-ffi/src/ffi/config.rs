@@ -9,7 +9,7 @@ use progress_core::Secret;
 
 use super::boundary::{guard, guard_value, non_null, str_arg};
 use super::error::{dms_progress_result, ErrorDetail};
-use crate::config::{ClientConfig, ProxyConfig};
+use progress_client::{ClientConfig, ProxyConfig};
 
 /// A client configuration under construction.
 ///

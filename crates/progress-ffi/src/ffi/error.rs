@@ -5,7 +5,7 @@ use std::ptr;
 
 use super::boundary::{c_text, guard_value};
 use super::progress::dms_progress_progress;
-use crate::error::{Error, TransportKind};
+use progress_client::{Error, TransportKind};
 
 /// The outcome of a fallible function. The numbers are stable across versions.
 #[repr(u32)]

@@ -10,7 +10,7 @@ use super::boundary::{c_text, guard, guard_value, str_arg};
 use super::config::{config_ref, dms_progress_config, out_param, write_out};
 use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
 use super::progress::dms_progress_progress;
-use crate::transport::USER_AGENT;
+use progress_client::USER_AGENT;
 
 /// A signed request description: method, URL and headers to send as they are.
 ///
@@ -46,8 +46,8 @@ pub unsafe extern "C" fn dms_progress_build_request(
         let task_id = unsafe { str_arg(task_id, "task_id") }?;
         out_param(request_out, "request_out")?;
         let resolved = cfg.resolve()?;
-        let req =
-            ProgressRequest::new(&resolved.project_id, instance_id, task_id).map_err(crate::Error::from)?;
+        let req = ProgressRequest::new(&resolved.project_id, instance_id, task_id)
+            .map_err(progress_client::Error::from)?;
         let now = UNIX_EPOCH + Duration::from_secs(unix_seconds);
         let http = build_progress_request(
             &req,
@@ -177,7 +177,7 @@ pub unsafe extern "C" fn dms_progress_decode_response(
             // SAFETY: `body` holds `body_len` readable bytes per the contract.
             unsafe { std::slice::from_raw_parts(body, body_len) }
         };
-        let p = decode_response(status, &headers, body).map_err(crate::Error::from)?;
+        let p = decode_response(status, &headers, body).map_err(progress_client::Error::from)?;
         // SAFETY: checked non-NULL above.
         unsafe { *progress_out = dms_progress_progress::into_raw(p) };
         Ok(())

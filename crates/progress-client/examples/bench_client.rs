@@ -14,8 +14,8 @@ use std::io::Write;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use dms_progress::progress_core::Secret;
-use dms_progress::{Client, ClientConfig, ProxyConfig};
+use progress_client::progress_core::Secret;
+use progress_client::{Client, ClientConfig, ProxyConfig};
 
 const WARM_UP_CALLS: usize = 20;
 

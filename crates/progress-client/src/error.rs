@@ -47,8 +47,10 @@ impl fmt::Display for TransportKind {
 }
 
 /// Every way a call can fail. Messages never contain a secret.
+///
+/// Deliberately exhaustive: the C ABI matches every variant to a result code, so a new
+/// variant cannot ship without one.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A caller-supplied value was refused before anything was sent (an id, an endpoint, a
     /// region, a string with a NUL byte).

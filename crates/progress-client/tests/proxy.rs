@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use dms_progress::{Client, ClientConfig, Error, ProxyConfig};
+use progress_client::{Client, ClientConfig, Error, ProxyConfig};
 use progress_core::Secret;
 
 const SK: &str = "SK-CANARY-7f3a9c";

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use dms_progress::{Client, ClientConfig, Error, TransportKind};
+use progress_client::{Client, ClientConfig, Error, TransportKind};
 use progress_core::{Secret, StepStatus, TimeValue};
 
 const OK_BODY: &str = r#"{"progress_percentage": 40, "remain_time": 60, "step_list": [{"name": "pre_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208}]}"#;
@@ -165,7 +165,7 @@ fn client(endpoint: &str, retries: u32, timeout: Duration) -> Client {
         ak: Some("AK".into()),
         sk: Some(Secret::new("FAULT-TEST-SECRET")),
         use_environment: false,
-        proxy: dms_progress::ProxyConfig::None,
+        proxy: progress_client::ProxyConfig::None,
         retries,
         timeout,
         ..Default::default()
@@ -406,7 +406,7 @@ fn a_wait_that_times_out_on_errors_says_what_kept_failing() {
         .unwrap()
         .port();
     let c = client(&format!("http://127.0.0.1:{port}"), 0, Duration::from_secs(2));
-    let opts = dms_progress::WaitOptions {
+    let opts = progress_client::WaitOptions {
         interval: Duration::from_millis(100),
         max_wait: Duration::from_millis(1500),
         ..Default::default()
@@ -437,7 +437,7 @@ fn a_wait_that_times_out_on_errors_says_what_kept_failing() {
 fn a_hanging_attempt_does_not_outlast_the_wait_deadline() {
     let server = FakeServer::start(vec![Behaviour::DelayHeaders(Duration::from_secs(30))]);
     let c = client(&server.endpoint(), 0, Duration::from_secs(30));
-    let opts = dms_progress::WaitOptions {
+    let opts = progress_client::WaitOptions {
         interval: Duration::from_millis(100),
         max_wait: Duration::from_secs(2),
         ..Default::default()

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dms_progress::{CancelToken, Client, ClientConfig, Error, WaitOptions};
+use progress_client::{CancelToken, Client, ClientConfig, Error, WaitOptions};
 use progress_core::{Secret, StepStatus};
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator, Scenario};
 

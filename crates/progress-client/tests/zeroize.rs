@@ -10,7 +10,7 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
-use dms_progress::{ClientConfig, ProxyConfig};
+use progress_client::{ClientConfig, ProxyConfig};
 use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
 
@@ -128,7 +128,7 @@ fn secrets_are_wiped_before_their_memory_is_freed() {
         ..Default::default()
     };
     let resolved = config.resolve().unwrap();
-    let client = dms_progress::Client::new(config.clone()).unwrap();
+    let client = progress_client::Client::new(config.clone()).unwrap();
     assert_eq!(
         freed_with_canary(|| drop((config, resolved, client))),
         0,

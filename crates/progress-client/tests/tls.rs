@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use dms_progress::{Client, ClientConfig, Error, ProxyConfig, TransportKind};
+use progress_client::{Client, ClientConfig, Error, ProxyConfig, TransportKind};
 use progress_core::Secret;
 
 struct TlsServer {

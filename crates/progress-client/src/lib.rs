@@ -1,0 +1,22 @@
+//! The Rust SDK of dms-progress: the blocking transport, the [`Client`], and the resolution
+//! of its configuration.
+//!
+//! This is the only crate of the project that touches the network, the clock, the
+//! environment and the filesystem on a caller's behalf. Every decision it performs (what to
+//! sign, how to decode, when to retry, when a wait ends) is taken by `progress-core`; this
+//! crate does the I/O those decisions call for. The `dms-progress` command and Rust users
+//! depend on it; the C ABI (`progress-ffi`) wraps it.
+
+#![deny(missing_docs)]
+
+mod client;
+mod config;
+mod error;
+mod transport;
+
+pub use client::{CancelToken, Client, ProgressCallback, WaitOptions};
+pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
+pub use error::{Error, TransportKind};
+pub use progress_core;
+pub use progress_core::{ApiError, Progress, Step, StepStatus, TimeValue};
+pub use transport::USER_AGENT;
