@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use progress_core::{
-    build_progress_request, decode_response, Credentials, Decision, Endpoint, GiveUpReason, HttpRequest,
-    Observation, Progress, ProgressRequest, RetryPolicy, Secret, WaitPolicy,
+    build_progress_request, decode_response, defaults, Credentials, Decision, Endpoint, GiveUpReason,
+    HttpRequest, Observation, Progress, ProgressRequest, RetryPolicy, Secret, WaitPolicy,
 };
 use zeroize::Zeroize;
 
@@ -58,8 +58,8 @@ pub struct WaitOptions<'a> {
 impl Default for WaitOptions<'_> {
     fn default() -> Self {
         WaitOptions {
-            interval: Duration::from_secs(5),
-            max_wait: Duration::from_secs(3600),
+            interval: defaults::POLL_INTERVAL,
+            max_wait: defaults::MAX_WAIT,
             on_progress: None,
             cancel: None,
         }

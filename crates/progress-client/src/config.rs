@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use progress_core::credentials::{profile_path, resolve, ExplicitCredentials, Profile, Source};
-use progress_core::{Credentials, CredentialsError, Endpoint, Secret};
+use progress_core::{defaults, Credentials, CredentialsError, Endpoint, Secret};
 
 use crate::Error;
 
@@ -72,10 +72,10 @@ impl Default for ClientConfig {
             sk: None,
             security_token: None,
             iam_token: None,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
-            retries: 2,
-            max_body_bytes: 1024 * 1024,
+            connect_timeout: defaults::CONNECT_TIMEOUT,
+            timeout: defaults::ATTEMPT_TIMEOUT,
+            retries: defaults::RETRIES,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
             ca_file: None,
             insecure: false,
             proxy: ProxyConfig::FromEnvironment,

@@ -32,6 +32,7 @@
 
 pub mod api_error;
 pub mod credentials;
+pub mod defaults;
 pub mod encoding;
 pub mod endpoint;
 pub mod ids;

@@ -110,9 +110,18 @@ impl Progress {
         self.steps.iter().position(|s| s.status == StepStatus::Failed)
     }
 
-    /// The step running now: the first `IN_PROGRESS` step, if any.
+    /// The index of the step running now: the first `IN_PROGRESS` step, if any. Between two
+    /// steps (one `COMPLETED`, the next not started) no step is current.
+    ///
+    /// This is the one definition of "current step": the C API, the Python and Go packages
+    /// and the command line all report this answer.
+    pub fn current_step_index(&self) -> Option<usize> {
+        self.steps.iter().position(|s| s.status == StepStatus::InProgress)
+    }
+
+    /// The step running now (see [`current_step_index`](Self::current_step_index)).
     pub fn current_step(&self) -> Option<&Step> {
-        self.steps.iter().find(|s| s.status == StepStatus::InProgress)
+        self.current_step_index().map(|i| &self.steps[i])
     }
 }
 

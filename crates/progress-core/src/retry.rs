@@ -60,9 +60,9 @@ impl Default for RetryPolicy {
     /// 2 retries, default backoff, `Retry-After` honoured up to 60 s.
     fn default() -> Self {
         RetryPolicy {
-            retries: 2,
+            retries: crate::defaults::RETRIES,
             backoff: Backoff::default(),
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: crate::defaults::MAX_RETRY_AFTER,
         }
     }
 }

@@ -1,0 +1,41 @@
+//! Every default and limit of a client, in one place.
+//!
+//! The Rust `Client`, the C API (where 0 means "use the default"), the Python and Go packages
+//! and the command line all take these values from here; none of them restates a number.
+
+use std::time::Duration;
+
+/// Delay between polls of a healthy task in a wait.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// How long a wait lasts before it gives up. Mandatory in every wait, as in AWS waiters.
+pub const MAX_WAIT: Duration = Duration::from_secs(3600);
+
+/// Deadline of one HTTP attempt, from connect to the last body byte.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Deadline of the TCP (and TLS) connect of one attempt; never more than the attempt's.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Re-sends of one request after a retryable failure (transport error, 429, 5xx).
+pub const RETRIES: u32 = 2;
+
+/// Largest number of retries a caller may ask for.
+pub const MAX_RETRIES: u32 = 10;
+
+/// The shortest poll interval against the real service: polling faster only spends the
+/// account's API rate limit. Loopback endpoints (the emulator) have [`MIN_POLL_INTERVAL_LOOPBACK`].
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The shortest poll interval against a loopback endpoint, so that tests stay fast.
+pub const MIN_POLL_INTERVAL_LOOPBACK: Duration = Duration::from_millis(10);
+
+/// The longest wait, attempt timeout or interval a caller may set (30 days): far beyond any
+/// expansion, and far from the overflow of a monotonic clock.
+pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Largest response body read.
+pub const MAX_BODY_BYTES: u64 = 1 << 20;
+
+/// Largest `Retry-After` a client honours; a longer one ends the retries.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
