@@ -3,7 +3,8 @@
 //! Messages are built from the client's errors, which never hold a secret (the SK and the
 //! security token are not part of any error), so nothing here can leak one.
 
-use progress_client::{Error, Progress};
+use progress_client::{ConfigError, Error, Progress};
+use progress_core::CredentialsError;
 
 use crate::format;
 
@@ -83,16 +84,18 @@ pub fn from_error(err: &Error) -> Failure {
         Error::Transport { kind, message } => (API, format!("error: {kind}: {message}")),
         Error::Decode { .. } => (API, format!("error: {err}")),
         Error::InvalidArgument(m) => (USAGE, format!("error: {m}")),
-        Error::Config(m) => {
-            let mut s = format!("error: {m}");
-            if m.starts_with("no credentials") {
-                s.push_str(
+        Error::Config(c) => {
+            let mut s = format!("error: {c}");
+            match c {
+                ConfigError::Credentials(CredentialsError::Missing) => s.push_str(
                     "\n  hint: dms-progress takes credentials only from HUAWEICLOUD_SDK_AK and \
                      HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones) \
                      or the [basic] section of ~/.huaweicloud/credentials",
-                );
-            } else if m.starts_with("no project id") {
-                s.push_str("\n  hint: pass --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID");
+                ),
+                ConfigError::NoProjectId => {
+                    s.push_str("\n  hint: pass --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID")
+                }
+                _ => {}
             }
             (USAGE, s)
         }
@@ -217,8 +220,18 @@ mod tests {
             ],
         };
         let cases = [
-            (Error::InvalidArgument("unknown region".into()), USAGE),
-            (Error::Config("no credentials found".into()), USAGE),
+            (
+                Error::InvalidArgument(progress_client::InvalidArgument::Setting {
+                    setting: "interval",
+                    problem: "must be positive".into(),
+                }),
+                USAGE,
+            ),
+            (
+                Error::Config(ConfigError::Credentials(CredentialsError::Missing)),
+                USAGE,
+            ),
+            (Error::Config(ConfigError::NoProjectId), USAGE),
             (
                 Error::TaskFailed {
                     progress: Box::new(p.clone()),

@@ -66,7 +66,11 @@ fn client_for(t: &TaskArgs) -> Result<Client, Failure> {
         use_environment: true,
         ..ClientConfig::default()
     };
-    Client::new(config).map_err(|e| exit::from_error(&e))
+    let client = Client::new(config).map_err(|e| exit::from_error(&e))?;
+    for warning in client.warnings() {
+        eprintln!("{warning}");
+    }
+    Ok(client)
 }
 
 fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {

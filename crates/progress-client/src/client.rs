@@ -184,6 +184,16 @@ impl Client {
         &self.resolved.project_id
     }
 
+    /// Where the credentials came from.
+    pub fn credentials_source(&self) -> progress_core::credentials::Source {
+        self.resolved.credentials_source
+    }
+
+    /// Warnings from resolving the configuration (a credentials file others can read).
+    pub fn warnings(&self) -> &[String] {
+        &self.resolved.warnings
+    }
+
     /// The credentials in use (secrets redacted in `Debug`/`Display`).
     pub fn credentials(&self) -> &Credentials {
         &self.resolved.credentials

@@ -3,14 +3,19 @@
 //! This is the one place that reads the process environment and the credentials file; the
 //! rules themselves (what wins over what) live in `progress_core::credentials`.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use progress_core::credentials::{profile_path, resolve, ExplicitCredentials, Profile, Source};
+use progress_core::credentials::{
+    self, profile_path, resolve, Environment, ExplicitCredentials, Profile, Source,
+};
+use progress_core::endpoint::region_override_var;
 use progress_core::{defaults, Credentials, CredentialsError, Endpoint, Secret};
 
+use crate::environment::ProcessEnvironment;
+use crate::error::{ConfigError, FileProblem};
+use crate::files::{self, Holds};
 use crate::Error;
 
 /// Where the client finds an HTTP proxy.
@@ -132,40 +137,41 @@ pub struct ResolvedConfig {
     pub credentials: Credentials,
     /// Where the credentials came from.
     pub credentials_source: Source,
+    /// Things worth telling the user that did not stop resolution (a credentials file that
+    /// others can read). Front ends print them; the library never writes to stderr.
+    pub warnings: Vec<String>,
 }
 
 impl ClientConfig {
     /// Resolves endpoint, project id and credentials, reading the environment and the profile
     /// file when `use_environment` is set.
+    ///
+    /// Only the variables the core names are read (never the whole environment), so an
+    /// unrelated variable that is not UTF-8 changes nothing; one of ours that is not UTF-8 is
+    /// [`ConfigError::NotUnicode`].
     pub fn resolve(&self) -> Result<ResolvedConfig, Error> {
-        let env: HashMap<String, String> = if self.use_environment {
-            std::env::vars().collect()
-        } else {
-            HashMap::new()
-        };
-        let home = env.get("HOME").map(PathBuf::from);
-        let profile_file = if self.use_environment {
-            profile_path(&env, home.as_deref())
-        } else {
-            None
-        };
+        if !self.use_environment {
+            return self.resolve_with(&ProcessEnvironment::default(), None);
+        }
+        let mut env = ProcessEnvironment::read(credentials::ENV_VARS.iter().copied().chain(["HOME"]))?;
+        if let Some(region) = self.region.as_deref().filter(|r| !r.trim().is_empty()) {
+            env.add(&region_override_var(region.trim()))?;
+        }
+        let home = env.var("HOME").map(PathBuf::from);
+        let profile_file = profile_path(&env, home.as_deref());
         self.resolve_with(&env, profile_file.as_deref())
     }
 
     /// [`resolve`](Self::resolve) with an explicit environment and profile file path (tests).
     pub fn resolve_with(
         &self,
-        env: &HashMap<String, String>,
+        env: &dyn Environment,
         profile_file: Option<&Path>,
     ) -> Result<ResolvedConfig, Error> {
         let endpoint = match (&self.endpoint, &self.region) {
-            (Some(e), _) if !e.trim().is_empty() => {
-                Endpoint::parse(e).map_err(|e| Error::InvalidArgument(e.to_string()))?
-            }
-            (_, Some(r)) if !r.trim().is_empty() => {
-                Endpoint::for_region(r, env).map_err(|e| Error::InvalidArgument(e.to_string()))?
-            }
-            _ => return Err(Error::Config("no endpoint: give an endpoint or a region".into())),
+            (Some(e), _) if !e.trim().is_empty() => Endpoint::parse(e)?,
+            (_, Some(r)) if !r.trim().is_empty() => Endpoint::for_region(r, env)?,
+            _ => return Err(ConfigError::NoEndpoint.into()),
         };
         let explicit = ExplicitCredentials {
             ak: self.ak.clone(),
@@ -174,6 +180,7 @@ impl ClientConfig {
             iam_token: self.iam_token.clone(),
             project_id: self.project_id.clone(),
         };
+        let mut warnings = Vec::new();
         // The profile file is read only when the explicit values and the environment leave
         // something unresolved, so a broken file that is not needed does not break anything.
         let first = resolve(&explicit, env, None);
@@ -184,50 +191,48 @@ impl ClientConfig {
         };
         let resolved = match (needs_profile, profile_file) {
             (true, Some(path)) => match read_profile(path)? {
-                Some(profile) => resolve(&explicit, env, Some(&profile)),
+                Some((profile, warning)) => {
+                    warnings.extend(warning);
+                    resolve(&explicit, env, Some(&profile))
+                }
                 None => first,
             },
             _ => first,
-        }
-        .map_err(|e| Error::Config(e.to_string()))?;
-        let project_id = resolved.project_id.ok_or_else(|| {
-            Error::Config(format!(
-                "no project id: give one, or set {}, or write project_id under [basic] in the credentials file",
-                progress_core::credentials::ENV_PROJECT_ID
-            ))
-        })?;
+        }?;
+        let project_id = resolved.project_id.ok_or(ConfigError::NoProjectId)?;
         progress_core::ids::validate_id(progress_core::IdField::ProjectId, &project_id)?;
         Ok(ResolvedConfig {
             endpoint,
             project_id,
             credentials: resolved.credentials,
             credentials_source: resolved.credentials_source,
+            warnings,
         })
     }
 }
 
 /// Reads and parses the profile file; `Ok(None)` when it does not exist.
-fn read_profile(path: &Path) -> Result<Option<Profile>, Error> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::Config(format!("credentials file {} is not UTF-8 text", path.display()))
-            })?;
-            let profile =
-                Profile::parse(&text).map_err(|e| Error::Config(format!("{} ({})", e, path.display())))?;
-            Ok(Some(profile))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Config(format!(
-            "cannot read credentials file {}: {e}",
-            path.display()
-        ))),
-    }
+fn read_profile(path: &Path) -> Result<Option<(Profile, Option<String>)>, Error> {
+    const WHAT: &str = "credentials file";
+    let Some(file) = files::read_text(WHAT, path, Holds::Secret, true)? else {
+        return Ok(None);
+    };
+    let profile = Profile::parse(&file.text).map_err(|e| ConfigError::File {
+        what: WHAT,
+        path: path.to_owned(),
+        problem: FileProblem::Content(match e {
+            CredentialsError::ProfileSyntax { line, reason } => format!("line {line}: {reason}"),
+            other => other.to_string(),
+        }),
+    })?;
+    Ok(Some((profile, file.warning)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
@@ -254,14 +259,17 @@ mod tests {
     #[test]
     fn missing_pieces_are_config_errors() {
         let e = ClientConfig::default().resolve_with(&env(&[]), None).unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("no endpoint")), "{e}");
+        assert!(matches!(&e, Error::Config(ConfigError::NoEndpoint)), "{e}");
         let cfg = ClientConfig {
             region: Some("cn-north-4".into()),
             ..Default::default()
         };
         let e = cfg.resolve_with(&env(&[]), None).unwrap_err();
         assert!(
-            matches!(&e, Error::Config(m) if m.starts_with("no credentials")),
+            matches!(
+                &e,
+                Error::Config(ConfigError::Credentials(CredentialsError::Missing))
+            ),
             "{e}"
         );
         let e = cfg
@@ -270,16 +278,13 @@ mod tests {
                 None,
             )
             .unwrap_err();
-        assert!(
-            matches!(&e, Error::Config(m) if m.starts_with("no project id")),
-            "{e}"
-        );
+        assert!(matches!(&e, Error::Config(ConfigError::NoProjectId)), "{e}");
         let bad = ClientConfig {
             region: Some("cn-nort-4".into()),
             ..Default::default()
         };
         assert!(
-            matches!(bad.resolve_with(&env(&[]), None), Err(Error::InvalidArgument(m)) if m.contains("cn-north-4"))
+            matches!(bad.resolve_with(&env(&[]), None), Err(e @ Error::InvalidArgument(crate::InvalidArgument::Endpoint(_))) if e.to_string().contains("cn-north-4"))
         );
     }
 
@@ -315,7 +320,10 @@ mod tests {
             "an unneeded broken file is not read"
         );
         let e = cfg.resolve_with(&env(&[]), Some(&broken)).unwrap_err();
-        assert!(matches!(&e, Error::Config(m) if m.contains("line 2")), "{e}");
+        assert!(
+            matches!(&e, Error::Config(ConfigError::File { problem: FileProblem::Content(m), .. }) if m.contains("line 2")),
+            "{e}"
+        );
         assert!(cfg.resolve_with(&env(&[]), Some(&dir.join("absent"))).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -1,9 +1,11 @@
 //! The one error type users of the Rust `Client` match on.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use progress_core::{ApiError, DecodeError, Progress};
+use progress_core::credentials::ENV_PROJECT_ID;
+use progress_core::{ApiError, CredentialsError, DecodeError, EndpointError, IdError, Progress};
 
 /// What went wrong at the transport level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,12 +55,12 @@ impl fmt::Display for TransportKind {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A caller-supplied value was refused before anything was sent (an id, an endpoint, a
-    /// region, a string with a NUL byte).
+    /// region, a duration out of range).
     #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    InvalidArgument(#[source] InvalidArgument),
     /// The client could not be configured (no credentials, no project id, a bad CA file, …).
     #[error("configuration error: {0}")]
-    Config(String),
+    Config(#[source] ConfigError),
     /// The request did not get a complete HTTP answer.
     #[error("{kind}: {message}")]
     Transport {
@@ -156,10 +158,121 @@ impl Error {
     }
 }
 
-impl From<progress_core::IdError> for Error {
-    fn from(e: progress_core::IdError) -> Self {
-        Error::InvalidArgument(e.to_string())
+impl From<IdError> for Error {
+    fn from(e: IdError) -> Self {
+        Error::InvalidArgument(InvalidArgument::Id(e))
     }
+}
+
+impl From<EndpointError> for Error {
+    fn from(e: EndpointError) -> Self {
+        Error::InvalidArgument(InvalidArgument::Endpoint(e))
+    }
+}
+
+impl From<InvalidArgument> for Error {
+    fn from(e: InvalidArgument) -> Self {
+        Error::InvalidArgument(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+impl From<CredentialsError> for Error {
+    fn from(e: CredentialsError) -> Self {
+        Error::Config(ConfigError::Credentials(e))
+    }
+}
+
+/// A value the caller passed that was refused before anything was sent.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidArgument {
+    /// An instance, task or project id.
+    #[error(transparent)]
+    Id(IdError),
+    /// An endpoint URL or a region.
+    #[error(transparent)]
+    Endpoint(EndpointError),
+    /// A setting outside its range (a duration, a retry count). Names the setting.
+    #[error("{setting}: {problem}")]
+    Setting {
+        /// The setting, as the caller knows it (`interval`, `max_wait`, `timeout`, …).
+        setting: &'static str,
+        /// What is wrong with the value.
+        problem: String,
+    },
+}
+
+/// Why a client could not be configured. Messages name variables, files and keys, never a
+/// secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither an endpoint nor a region was given.
+    #[error("no endpoint: give an endpoint or a region")]
+    NoEndpoint,
+    /// No source gave a project id.
+    #[error("no project id: give one, or set {ENV_PROJECT_ID}, or write project_id under [basic] in the credentials file")]
+    NoProjectId,
+    /// Credentials are missing, incomplete, ambiguous or malformed.
+    #[error(transparent)]
+    Credentials(CredentialsError),
+    /// An environment variable the client reads holds bytes that are not UTF-8.
+    #[error("environment variable {name} is not valid UTF-8")]
+    NotUnicode {
+        /// The variable (never its value).
+        name: String,
+    },
+    /// A file the client reads (credentials, CA certificates, a token) could not be used.
+    #[error("{what} {}: {problem}", .path.display())]
+    File {
+        /// What the file is for (`credentials file`, `CA file`, …).
+        what: &'static str,
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: FileProblem,
+    },
+    /// The proxy setting cannot be used. The URL is shown without its user information.
+    #[error("proxy {source_name}: {problem}")]
+    Proxy {
+        /// Where the proxy came from (a variable name, or `setting` for explicit config).
+        source_name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// TLS could not be set up (the CA file holds no certificate, …).
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+/// What is wrong with a file the client reads.
+#[derive(Debug, thiserror::Error)]
+pub enum FileProblem {
+    /// It exists but is a directory, a FIFO, a device or a socket.
+    #[error("not a regular file")]
+    NotRegular,
+    /// It is larger than the client reads for this kind of file.
+    #[error("larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// It is not UTF-8 text.
+    #[error("not UTF-8 text")]
+    NotUtf8,
+    /// It does not exist (for files that must exist).
+    #[error("does not exist")]
+    NotFound,
+    /// It could not be opened or read.
+    #[error("cannot be read: {0}")]
+    Io(std::io::Error),
+    /// Its content is malformed (a syntax error, no certificate, …).
+    #[error("{0}")]
+    Content(String),
 }
 
 impl From<progress_core::ResponseError> for Error {

@@ -11,12 +11,14 @@
 
 mod client;
 mod config;
+mod environment;
 mod error;
+mod files;
 mod transport;
 
 pub use client::{CancelToken, Client, ProgressCallback, WaitOptions};
 pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
-pub use error::{Error, TransportKind};
+pub use error::{ConfigError, Error, FileProblem, InvalidArgument, TransportKind};
 pub use progress_core;
 pub use progress_core::{ApiError, Progress, Step, StepStatus, TimeValue};
 pub use transport::USER_AGENT;

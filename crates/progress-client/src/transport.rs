@@ -12,7 +12,8 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{time::Duration as NextDuration, DefaultConnector, NextTimeout};
 
 use crate::config::{ClientConfig, ProxyConfig};
-use crate::error::{Error, TransportKind};
+use crate::error::{ConfigError, Error, FileProblem, TransportKind};
+use crate::files::{self, Holds};
 
 /// A response as the core's decoder wants it.
 pub(crate) struct RawResponse {
@@ -44,8 +45,9 @@ impl Transport {
         let proxy = match &cfg.proxy {
             ProxyConfig::FromEnvironment => ureq::Proxy::try_from_env(),
             ProxyConfig::None => None,
-            ProxyConfig::Url(u) => Some(ureq::Proxy::new(u).map_err(|_| {
-                Error::Config("invalid proxy URL (expected scheme://[user:pw@]host:port)".into())
+            ProxyConfig::Url(u) => Some(ureq::Proxy::new(u).map_err(|_| ConfigError::Proxy {
+                source_name: "setting".into(),
+                problem: "invalid URL (expected scheme://[user:pw@]host:port)".into(),
             })?),
         };
         let mut tls = TlsConfig::builder().disable_verification(cfg.insecure);
@@ -144,21 +146,25 @@ fn is_ip_literal(host: &str) -> bool {
 }
 
 fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
-    let pem = std::fs::read(path)
-        .map_err(|e| Error::Config(format!("cannot read CA file {}: {e}", path.display())))?;
+    const WHAT: &str = "CA file";
+    let pem = files::read_text(WHAT, path, Holds::Public, false)?
+        .expect("a required file is there or an error")
+        .text;
+    let bad = |problem: String| ConfigError::File {
+        what: WHAT,
+        path: path.to_owned(),
+        problem: FileProblem::Content(problem),
+    };
     let mut certs: Vec<Certificate<'static>> = Vec::new();
-    for item in ureq::tls::parse_pem(&pem) {
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
         match item {
             Ok(PemItem::Certificate(c)) => certs.push(c),
             Ok(_) => {}
-            Err(e) => return Err(Error::Config(format!("CA file {}: {e}", path.display()))),
+            Err(e) => return Err(bad(e.to_string()).into()),
         }
     }
     if certs.is_empty() {
-        return Err(Error::Config(format!(
-            "CA file {} holds no PEM certificate",
-            path.display()
-        )));
+        return Err(bad("holds no PEM certificate".into()).into());
     }
     Ok(RootCerts::Specific(Arc::new(certs)))
 }
@@ -201,7 +207,13 @@ fn map_error(e: ureq::Error, url: &str) -> Error {
         ureq::Error::Tls(m) => (Tls, format!("{at}: {m}")),
         ureq::Error::Rustls(r) => (Tls, format!("{at}: {r}")),
         ureq::Error::Pem(p) => (Tls, format!("{at}: {p}")),
-        ureq::Error::InvalidProxyUrl => return Error::Config("invalid proxy URL".into()),
+        ureq::Error::InvalidProxyUrl => {
+            return ConfigError::Proxy {
+                source_name: "setting".into(),
+                problem: "invalid URL".into(),
+            }
+            .into()
+        }
         ureq::Error::Protocol(p) => (Protocol, format!("{at}: {p}")),
         other => (Protocol, format!("{at}: {other}")),
     };

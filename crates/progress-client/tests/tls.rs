@@ -131,7 +131,9 @@ fn unusable_ca_files_are_config_errors() {
         ca_file: Some("/nonexistent/ca.pem".into()),
         ..config(&server)
     };
-    assert!(matches!(Client::new(missing), Err(Error::Config(m)) if m.contains("/nonexistent/ca.pem")));
+    assert!(
+        matches!(Client::new(missing), Err(Error::Config(m)) if m.to_string().contains("/nonexistent/ca.pem"))
+    );
     let dir = std::env::temp_dir().join(format!("dms-progress-tls-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let empty = dir.join("empty.pem");
@@ -140,6 +142,8 @@ fn unusable_ca_files_are_config_errors() {
         ca_file: Some(empty),
         ..config(&server)
     };
-    assert!(matches!(Client::new(bad), Err(Error::Config(m)) if m.contains("no PEM certificate")));
+    assert!(
+        matches!(Client::new(bad), Err(Error::Config(m)) if m.to_string().contains("no PEM certificate"))
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

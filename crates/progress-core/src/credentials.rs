@@ -22,6 +22,23 @@ pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 /// Environment variable naming the credentials profile file.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
 
+/// Every environment variable credential and project resolution reads (besides `HOME` for
+/// the profile file's default place). A client reads exactly these, never the whole
+/// environment.
+pub const ENV_VARS: &[&str] = &[
+    ENV_AK,
+    ENV_SK,
+    ENV_SECURITY_TOKEN,
+    ENV_PROJECT_ID,
+    ENV_CREDENTIALS_FILE,
+];
+
+/// Longest access key id or secret key accepted (real ones are 20 and 40 characters).
+pub const MAX_KEY_LEN: usize = 256;
+
+/// Longest security or IAM token accepted (real ones are a few KiB).
+pub const MAX_TOKEN_LEN: usize = 64 * 1024;
+
 /// A secret string: never shown by `Debug` or `Display`, zeroed when dropped.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(Zeroizing<String>);
@@ -136,6 +153,17 @@ pub enum CredentialsError {
     /// Both an IAM token and an access key pair were given explicitly.
     #[error("give either an access key pair or an IAM token, not both")]
     Ambiguous,
+    /// A credential is too long or holds characters no header can carry. Names the field,
+    /// never its value.
+    #[error("{field} from the {origin} {problem}")]
+    Malformed {
+        /// The source at fault.
+        origin: Source,
+        /// The field (`ak`, `sk`, `security token`, `IAM token`).
+        field: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// The profile file text could not be parsed.
     #[error("credentials file, line {line}: {reason}")]
     ProfileSyntax {
@@ -305,6 +333,53 @@ pub fn resolve(
     env: &dyn Environment,
     profile: Option<&Profile>,
 ) -> Result<Resolved, CredentialsError> {
+    let resolved = resolve_sources(explicit, env, profile)?;
+    check_credentials(&resolved.credentials, resolved.credentials_source)?;
+    Ok(resolved)
+}
+
+/// Refuses credentials a request could not carry: oversized, or with control characters,
+/// whitespace or non-ASCII bytes (header values; a newline would split the header).
+pub fn check_credentials(credentials: &Credentials, origin: Source) -> Result<(), CredentialsError> {
+    let check = |field, value: &str, max| {
+        let problem = if value.len() > max {
+            Some(if max == MAX_KEY_LEN {
+                "is longer than 256 bytes"
+            } else {
+                "is longer than 64 KiB"
+            })
+        } else if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            Some("holds whitespace, control or non-ASCII characters")
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(CredentialsError::Malformed {
+                origin,
+                field,
+                problem,
+            }),
+            None => Ok(()),
+        }
+    };
+    match credentials {
+        Credentials::AkSk(k) => {
+            check("ak", &k.ak, MAX_KEY_LEN)?;
+            check("sk", k.sk.expose(), MAX_KEY_LEN)?;
+            if let Some(t) = &k.security_token {
+                check("security token", t.expose(), MAX_TOKEN_LEN)?;
+            }
+            Ok(())
+        }
+        Credentials::IamToken(t) => check("IAM token", t.expose(), MAX_TOKEN_LEN),
+    }
+}
+
+fn resolve_sources(
+    explicit: &ExplicitCredentials,
+    env: &dyn Environment,
+    profile: Option<&Profile>,
+) -> Result<Resolved, CredentialsError> {
     let project_id = explicit
         .project_id
         .clone()
@@ -409,6 +484,33 @@ mod tests {
     use super::*;
 
     const NO_ENV: [(&str, &str); 0] = [];
+
+    #[test]
+    fn oversized_or_unprintable_credentials_are_refused_by_name() {
+        let long = "A".repeat(128 * 1024);
+        for (ak, sk, field) in [
+            (long.as_str(), "sk", "ak"),
+            ("ak", "s\nk", "sk"),
+            ("a k", "sk", "ak"),
+            ("ak", "skö", "sk"),
+        ] {
+            let env = [(ENV_AK, ak), (ENV_SK, sk)];
+            let e = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
+            assert!(
+                matches!(e, CredentialsError::Malformed { field: f, origin: Source::Environment, .. } if f == field),
+                "{e}"
+            );
+            let shown = e.to_string();
+            assert!(!shown.contains("s\nk") && !shown.contains("AAAA"), "{shown}");
+        }
+        let token = "T".repeat(MAX_TOKEN_LEN);
+        let env = [
+            (ENV_AK, "ak"),
+            (ENV_SK, "sk"),
+            (ENV_SECURITY_TOKEN, token.as_str()),
+        ];
+        assert!(resolve(&ExplicitCredentials::default(), &env, None).is_ok());
+    }
 
     #[test]
     fn secrets_are_redacted() {

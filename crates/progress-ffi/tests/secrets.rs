@@ -478,7 +478,7 @@ fn transport_config_and_wait_errors_show_no_secret() {
     };
     let err = bare.resolve_with(&HashMap::new(), Some(&broken)).unwrap_err();
     assert!(
-        matches!(&err, Error::Config(m) if m.contains("line 3")),
+        matches!(&err, Error::Config(m) if m.to_string().contains("line 3")),
         "{err:?}"
     );
     sweep("Error::Config (profile syntax)", &err);
@@ -493,7 +493,7 @@ fn transport_config_and_wait_errors_show_no_secret() {
     .collect();
     let err = bare.resolve_with(&half, None).unwrap_err();
     assert!(
-        matches!(&err, Error::Config(m) if m.contains("HUAWEICLOUD_SDK_AK")),
+        matches!(&err, Error::Config(m) if m.to_string().contains("HUAWEICLOUD_SDK_AK")),
         "{err:?}"
     );
     sweep("Error::Config (incomplete)", &err);
