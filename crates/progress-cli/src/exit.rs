@@ -221,10 +221,12 @@ mod tests {
         };
         let cases = [
             (
-                Error::InvalidArgument(progress_client::InvalidArgument::Setting {
-                    setting: "interval",
-                    problem: "must be positive".into(),
-                }),
+                Error::InvalidArgument(progress_client::InvalidArgument::Setting(
+                    progress_core::SettingError {
+                        setting: "max_wait",
+                        problem: "too long".into(),
+                    },
+                )),
                 USAGE,
             ),
             (

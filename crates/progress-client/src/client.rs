@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use progress_core::{
-    build_progress_request, decode_response, defaults, Credentials, Decision, Endpoint, GiveUpReason,
-    HttpRequest, Observation, Progress, ProgressRequest, RetryPolicy, Secret, WaitPolicy,
+    build_progress_request, check_duration, decode_response, defaults, Credentials, Endpoint, HttpRequest,
+    PollOutcome, Progress, ProgressRequest, RetryPolicy, Secret, SettingError, WaitSettings, WaitStep,
+    Waiter,
 };
 use zeroize::Zeroize;
 
@@ -164,6 +165,19 @@ impl Client {
     /// Builds a client from a config whose endpoint, project and credentials are already
     /// resolved (the transport settings still come from `config`).
     pub fn with_resolved(config: &ClientConfig, resolved: ResolvedConfig) -> Result<Client, Error> {
+        check_duration("timeout", config.timeout)?;
+        check_duration("connect_timeout", config.connect_timeout)?;
+        if config.retries > defaults::MAX_RETRIES {
+            return Err(SettingError {
+                setting: "retries",
+                problem: format!(
+                    "{} is more than the limit of {}",
+                    config.retries,
+                    defaults::MAX_RETRIES
+                ),
+            }
+            .into());
+        }
         Ok(Client {
             transport: Transport::new(config)?,
             resolved,
@@ -232,12 +246,15 @@ impl Client {
         self.get_with_retries(&req, cancel, None)
     }
 
+    /// One poll: the request, re-signed and re-sent on retryable failures as the core's
+    /// [`RetryPolicy`] says. `budget` (a wait's remaining time) bounds attempts and retries.
     fn get_with_retries(
         &self,
         req: &ProgressRequest,
         cancel: Option<&CancelToken>,
-        deadline: Option<Instant>,
+        budget: Option<Duration>,
     ) -> Result<Progress, Error> {
+        let deadline = budget.map(|b| Instant::now() + b);
         let mut attempt = 0;
         loop {
             if cancel.is_some_and(CancelToken::is_cancelled) {
@@ -252,8 +269,6 @@ impl Client {
                 now,
                 Some(USER_AGENT),
             );
-            // A wait's deadline also bounds the attempt in flight (never less than 1 s, so a
-            // poll at the deadline still gets a fair chance to answer).
             let cap = deadline.map(|d| {
                 d.saturating_duration_since(Instant::now())
                     .max(Duration::from_secs(1))
@@ -285,7 +300,9 @@ impl Client {
     ///
     /// Returns the completed progress. A failed step is [`Error::TaskFailed`]; the deadline is
     /// [`Error::WaitTimeout`]; retryable errors back off and poll again until the deadline;
-    /// other errors end the wait at once.
+    /// other errors end the wait at once. Every decision is the core's [`Waiter`]; this only
+    /// sends, sleeps and reads the clock. The interval is raised to the core's floor
+    /// (`progress_core::defaults::MIN_POLL_INTERVAL`, shorter for a loopback endpoint).
     pub fn wait(
         &self,
         instance_id: &str,
@@ -293,66 +310,54 @@ impl Client {
         mut options: WaitOptions<'_>,
     ) -> Result<Progress, Error> {
         let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
-        let policy = WaitPolicy::new(options.interval, options.max_wait);
+        let policy = WaitSettings {
+            interval: Some(options.interval),
+            max_wait: Some(options.max_wait),
+        }
+        .policy(&self.resolved.endpoint)?;
         let start = Instant::now();
-        let deadline = start + options.max_wait;
-        let mut consecutive_errors = 0u32;
-        let mut last: Option<Progress> = None;
-        let mut last_error: Option<Error> = None;
+        let mut waiter: Waiter<Error> = Waiter::new(policy);
+        let mut step = waiter.start();
         loop {
-            let outcome = self.get_with_retries(&req, options.cancel, Some(deadline));
-            let decision = match &outcome {
-                Ok(p) => {
-                    consecutive_errors = 0;
-                    if let Some(cb) = options.on_progress.as_mut() {
-                        if cb(p).is_break() {
-                            return Err(Error::Cancelled);
+            step = match step {
+                WaitStep::Send { attempt_budget } => {
+                    let outcome = match self.get_with_retries(&req, options.cancel, Some(attempt_budget)) {
+                        Ok(p) => {
+                            if let Some(cb) = options.on_progress.as_mut() {
+                                if cb(&p).is_break() {
+                                    return Err(Error::Cancelled);
+                                }
+                            }
+                            PollOutcome::Progress(p)
                         }
-                    }
-                    policy.decide(Observation::Progress(p), 0, start.elapsed(), jitter_sample())
+                        Err(e) if e.is_retryable() => PollOutcome::Retryable {
+                            retry_after: e.api_error().and_then(|a| a.retry_after(SystemTime::now())),
+                            error: e,
+                        },
+                        Err(e) => PollOutcome::Fatal(e),
+                    };
+                    waiter.on_outcome(outcome, start.elapsed(), jitter_sample())
                 }
-                Err(Error::Cancelled) => return Err(Error::Cancelled),
-                Err(e) if e.is_retryable() => {
-                    consecutive_errors += 1;
-                    let retry_after = e.api_error().and_then(|a| a.retry_after(SystemTime::now()));
-                    policy.decide(
-                        Observation::RetryableError { retry_after },
-                        consecutive_errors,
-                        start.elapsed(),
-                        jitter_sample(),
-                    )
+                WaitStep::Sleep(d) => {
+                    sleep_cancellable(d, options.cancel)?;
+                    waiter.on_slept(start.elapsed())
                 }
-                Err(_) => Decision::GiveUp(GiveUpReason::FatalError),
-            };
-            match decision {
-                Decision::Done => return outcome,
-                Decision::Failed { step } => {
-                    let progress = Box::new(outcome.expect("a failed step comes from a progress"));
-                    return Err(Error::TaskFailed { progress, step });
+                WaitStep::Done(p) => return Ok(p),
+                WaitStep::Failed { progress, step } => {
+                    return Err(Error::TaskFailed {
+                        progress: Box::new(progress),
+                        step,
+                    })
                 }
-                Decision::GiveUp(GiveUpReason::FatalError) => return outcome,
-                Decision::GiveUp(GiveUpReason::Deadline) => {
-                    match outcome {
-                        Ok(p) => last = Some(p),
-                        Err(e) => last_error = Some(e),
-                    }
+                WaitStep::Fatal(e) => return Err(e),
+                WaitStep::GiveUp { last, last_error } => {
                     return Err(Error::WaitTimeout {
                         last: last.map(Box::new),
                         last_error: last_error.map(Box::new),
                         waited: start.elapsed(),
-                    });
+                    })
                 }
-                Decision::PollAgain(delay) => {
-                    match outcome {
-                        Ok(p) => {
-                            last = Some(p);
-                            last_error = None;
-                        }
-                        Err(e) => last_error = Some(e),
-                    }
-                    sleep_cancellable(delay, options.cancel)?;
-                }
-            }
+            };
         }
     }
 }

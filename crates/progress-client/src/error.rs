@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use progress_core::credentials::ENV_PROJECT_ID;
-use progress_core::{ApiError, CredentialsError, DecodeError, EndpointError, IdError, Progress};
+use progress_core::{
+    ApiError, CredentialsError, DecodeError, EndpointError, IdError, Progress, SettingError,
+};
 
 /// What went wrong at the transport level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,6 +172,12 @@ impl From<EndpointError> for Error {
     }
 }
 
+impl From<SettingError> for Error {
+    fn from(e: SettingError) -> Self {
+        Error::InvalidArgument(InvalidArgument::Setting(e))
+    }
+}
+
 impl From<InvalidArgument> for Error {
     fn from(e: InvalidArgument) -> Self {
         Error::InvalidArgument(e)
@@ -198,13 +206,8 @@ pub enum InvalidArgument {
     #[error(transparent)]
     Endpoint(EndpointError),
     /// A setting outside its range (a duration, a retry count). Names the setting.
-    #[error("{setting}: {problem}")]
-    Setting {
-        /// The setting, as the caller knows it (`interval`, `max_wait`, `timeout`, …).
-        setting: &'static str,
-        /// What is wrong with the value.
-        problem: String,
-    },
+    #[error(transparent)]
+    Setting(SettingError),
 }
 
 /// Why a client could not be configured. Messages name variables, files and keys, never a

@@ -282,6 +282,12 @@ impl Endpoint {
         &self.host
     }
 
+    /// Whether the host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`. Loopback
+    /// endpoints (the emulator) bypass proxies and may be polled faster than the service.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.host)
+    }
+
     /// The port as given, `None` when it is the scheme's default (given or implied).
     pub fn port(&self) -> Option<u16> {
         self.port
@@ -310,6 +316,20 @@ impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.base_url())
     }
+}
+
+/// Whether `host` (as an endpoint or URL spells it; IPv6 in brackets or bare) names this
+/// machine: `localhost` (and names under `.localhost`), `127.0.0.0/8`, `::1`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    let lower = bare.trim_end_matches('.').to_ascii_lowercase();
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return true;
+    }
+    bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}`: region upper-cased, `-` → `_`.
@@ -387,6 +407,32 @@ mod tests {
         assert!(e.to_string().contains("did you mean cn-north-4"));
         let e = Endpoint::for_region("mars-1", &NO_ENV).unwrap_err();
         assert!(e.to_string().contains("known regions: ae-ad-1"), "{e}");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "localhost",
+            "LOCALHOST.",
+            "a.localhost",
+            "127.0.0.1",
+            "127.8.9.1",
+            "[::1]",
+            "::1",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "localhost.example",
+            "128.0.0.1",
+            "[::2]",
+            "dms.cn-north-4.myhuaweicloud.com",
+            "10.0.0.1",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+        assert!(Endpoint::parse("http://127.0.0.1:8080").unwrap().is_loopback());
+        assert!(!Endpoint::parse("https://dms.example.com").unwrap().is_loopback());
     }
 
     #[test]

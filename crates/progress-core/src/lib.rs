@@ -50,4 +50,7 @@ pub use ids::{IdError, IdField, ProgressRequest};
 pub use progress::{decode_progress, DecodeError, Progress, Step, StepStatus, TimeValue};
 pub use request::{build_progress_request, HttpRequest};
 pub use retry::{Backoff, RetryPolicy};
-pub use wait::{Decision, GiveUpReason, Observation, WaitPolicy};
+pub use wait::{
+    check_duration, Decision, GiveUpReason, Observation, PollOutcome, SettingError, WaitPolicy, WaitSettings,
+    WaitStep, Waiter,
+};
