@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use progress_core::redact::scrub_secret_values;
 use progress_core::{
     build_progress_request, check_duration, decode_response, defaults, Credentials, Endpoint, HttpRequest,
     PollOutcome, Progress, ProgressRequest, RetryPolicy, Secret, SettingError, WaitSettings, WaitStep,
     Waiter,
 };
-use zeroize::Zeroize;
 
 use crate::config::{ClientConfig, ResolvedConfig};
 use crate::error::Error;
@@ -98,18 +98,10 @@ fn scrub_own_secrets(err: Error, credentials: &Credentials) -> Error {
         Credentials::AkSk(k) => std::iter::once(&k.sk)
             .chain(k.security_token.as_ref())
             .map(Secret::expose)
-            .filter(|s| !s.is_empty())
             .collect(),
-        Credentials::IamToken(t) => [t.expose()].into_iter().filter(|s| !s.is_empty()).collect(),
+        Credentials::IamToken(t) => vec![t.expose()],
     };
-    let scrub = |text: &mut String| {
-        for secret in &secrets {
-            if text.contains(secret) {
-                let mut old = std::mem::replace(text, text.replace(secret, "<redacted>"));
-                old.zeroize();
-            }
-        }
-    };
+    let scrub = |text: &mut String| scrub_secret_values(text, &secrets);
     match err {
         Error::Api(mut a) => {
             scrub(&mut a.error_code);

@@ -178,7 +178,7 @@ fn cut(s: &str, max: usize) -> &str {
 fn bounded_text(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    let kept = redact_echoed_secrets(cut(text, MAX_RAW_MESSAGE).to_owned());
+    let kept = crate::redact::redact_echoed_secrets(cut(text, MAX_RAW_MESSAGE).to_owned());
     if text.len() <= MAX_RAW_MESSAGE && kept.len() <= MAX_RAW_MESSAGE {
         return kept;
     }
@@ -199,7 +199,7 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
         None => (None, None, None),
     };
     let error_msg = match msg {
-        Some(m) => redact_echoed_secrets(m),
+        Some(m) => crate::redact::redact_echoed_secrets(m),
         None if code.is_some() => String::new(),
         None if String::from_utf8_lossy(body).trim().is_empty() => default_reason(status).to_owned(),
         None => bounded_text(body),
@@ -214,41 +214,6 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
         encoded_authorization_message: encoded,
         retry_after: find_header(headers, "Retry-After").and_then(RetryAfter::parse),
     }
-}
-
-/// Header names whose values a gateway may echo back (APIGW.0301 quotes the canonical request
-/// it computed, `|` for newlines) and that must never reach an error message.
-const ECHOED_SECRET_HEADERS: [&str; 2] = ["x-security-token:", "x-auth-token:"];
-
-/// Replaces the value after each `x-security-token:` / `x-auth-token:` (up to the next `|`,
-/// newline, quote or the end) with `<redacted>`, case-insensitively.
-pub fn redact_echoed_secrets(text: String) -> String {
-    let lower = text.to_ascii_lowercase();
-    if !ECHOED_SECRET_HEADERS.iter().any(|h| lower.contains(h)) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let hit = ECHOED_SECRET_HEADERS.iter().find(|h| lower[i..].starts_with(**h));
-        match hit {
-            Some(h) => {
-                out.push_str(&text[i..i + h.len()]);
-                i += h.len();
-                let end = text[i..].find(['|', '\n', '"']).map_or(text.len(), |e| i + e);
-                if end > i {
-                    out.push_str("<redacted>");
-                }
-                i = end;
-            }
-            None => {
-                let ch = text[i..].chars().next().expect("i is on a char boundary");
-                out.push(ch);
-                i += ch.len_utf8();
-            }
-        }
-    }
-    out
 }
 
 fn default_reason(status: u16) -> &'static str {
@@ -332,7 +297,7 @@ mod tests {
         let raw = decode_api_error(502, &[], b"proxy saw x-auth-token:IAMTOKEN");
         assert_eq!(raw.error_msg, "proxy saw x-auth-token:<redacted>");
         assert_eq!(
-            redact_echoed_secrets("no secrets é here".into()),
+            crate::redact::redact_echoed_secrets("no secrets é here".into()),
             "no secrets é here"
         );
     }

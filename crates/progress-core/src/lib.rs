@@ -37,6 +37,7 @@ pub mod encoding;
 pub mod endpoint;
 pub mod ids;
 pub mod progress;
+pub mod redact;
 pub mod request;
 pub mod retry;
 pub mod signing;

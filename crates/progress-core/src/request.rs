@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::ids::ProgressRequest;
-use crate::signing::{sign_encoded_path, SignableRequest, HEADER_SECURITY_TOKEN};
+use crate::signing::{sign_encoded_path, SignableRequest};
 
 /// Header carrying an IAM token.
 pub const HEADER_AUTH_TOKEN: &str = "X-Auth-Token";
@@ -39,11 +39,6 @@ impl HttpRequest {
     }
 }
 
-/// Whether the value of header `name` must never be shown.
-pub fn is_secret_header(name: &str) -> bool {
-    name.eq_ignore_ascii_case(HEADER_AUTH_TOKEN) || name.eq_ignore_ascii_case(HEADER_SECURITY_TOKEN)
-}
-
 impl Drop for HttpRequest {
     /// Header values can hold a security token or an IAM token: wipe them from memory.
     fn drop(&mut self) {
@@ -61,7 +56,7 @@ impl fmt::Debug for HttpRequest {
             .map(|(n, v)| {
                 (
                     *n,
-                    if is_secret_header(n) {
+                    if crate::redact::is_secret_header(n) {
                         "<redacted>"
                     } else {
                         v.as_str()

@@ -60,7 +60,7 @@ impl std::fmt::Debug for SigningInstructions {
             .map(|(n, v)| {
                 (
                     *n,
-                    if *n == HEADER_SECURITY_TOKEN {
+                    if crate::redact::is_secret_header(n) {
                         "<redacted>"
                     } else {
                         v.as_str()

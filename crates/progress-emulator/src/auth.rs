@@ -10,7 +10,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use progress_core::request::{is_secret_header, HEADER_AUTH_TOKEN, HEADER_PROJECT_ID};
+use progress_core::redact::is_secret_header;
+use progress_core::request::{HEADER_AUTH_TOKEN, HEADER_PROJECT_ID};
 use progress_core::signing::{
     canonical_request, parse_authorization, signature, string_to_sign, SignableRequest, HEADER_SDK_DATE,
     HEADER_SECURITY_TOKEN,
