@@ -1,6 +1,7 @@
 //! Where requests go: the official region table, explicit endpoints, and the
 //! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override the official SDKs honour (API.md §2).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::credentials::Environment;
@@ -134,6 +135,27 @@ fn suggest(s: &[&str]) -> String {
     }
 }
 
+/// `text` with its user information (the `user:password` before an `@`) replaced by
+/// `<redacted>`, as an error may quote it: `https://user:pw@host` reads `https://<redacted>@host`.
+///
+/// Everything between the scheme (or the start) and the last `@` is hidden, so a password
+/// holding `/`, `?`, `#` or `@` is hidden whole; a text without `@` is returned as it is.
+pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
+    let Some(at) = text.rfind('@') else {
+        return Cow::Borrowed(text);
+    };
+    let is_scheme = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    let start = match text.find("://") {
+        Some(i) if i < at && is_scheme(&text[..i]) => i + 3,
+        _ => 0,
+    };
+    Cow::Owned(format!("{}<redacted>{}", &text[..start], &text[at..]))
+}
+
 fn is_host_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '.')
 }
@@ -141,12 +163,15 @@ fn is_host_char(c: char) -> bool {
 impl Endpoint {
     /// Parses `http[s]://host[:port]`; no scheme means `https://`. A trailing `/` is accepted;
     /// any other path, a query, a fragment or user information is refused.
+    ///
+    /// Errors quote the endpoint with its user information redacted ([`redact_userinfo`]):
+    /// an endpoint given as `https://user:password@host` never shows the password.
     pub fn parse(text: &str) -> Result<Endpoint, EndpointError> {
         let endpoint = text.trim();
         if endpoint.is_empty() {
             return Err(EndpointError::Empty);
         }
-        let owned = || endpoint.to_owned();
+        let owned = || redact_userinfo(endpoint).into_owned();
         let (scheme, rest) = match endpoint.split_once("://") {
             Some((s, rest)) => {
                 let scheme = match s.to_ascii_lowercase().as_str() {
@@ -155,7 +180,7 @@ impl Endpoint {
                     _ => {
                         return Err(EndpointError::UnsupportedScheme {
                             endpoint: owned(),
-                            scheme: s.to_owned(),
+                            scheme: redact_userinfo(s).into_owned(),
                         })
                     }
                 };
@@ -500,6 +525,39 @@ mod tests {
             Endpoint::parse("http://[::1]0009"),
             Err(EndpointError::InvalidHost { .. })
         ));
+    }
+
+    #[test]
+    fn errors_never_quote_user_information() {
+        for text in [
+            "https://user:hunter2@dms.example.com",
+            "http://user:hunter2@127.0.0.1:8080/",
+            "user:hunter2@dms.example.com",
+            "https://user:hun/ter2@dms.example.com",
+            "https://user:hun?ter2@dms.example.com",
+            "https://user:hun#ter2@dms.example.com",
+            "https://user:hun@ter2@dms.example.com",
+            "ftp://user:hunter2@dms.example.com",
+            "user:hunter2@host://dms.example.com",
+            "user:hun://ter2@dms.example.com",
+        ] {
+            let err = Endpoint::parse(text).expect_err(text);
+            let shown = format!("{err} {err:?}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("ter2"),
+                "{text}: {shown}"
+            );
+            assert!(shown.contains("<redacted>@"), "{text}: {shown}");
+        }
+        assert_eq!(
+            Endpoint::parse("https://user:hunter2@h").unwrap_err().to_string(),
+            "endpoint \"https://<redacted>@h\": user information is not allowed, give only scheme, host and port"
+        );
+        // The region override variable goes through the same parser.
+        let env = [("HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4", "https://u:hunter2@h")];
+        let err = Endpoint::for_region("cn-north-4", &env).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("hunter2"), "{err}");
+        assert_eq!(redact_userinfo("https://h:443"), "https://h:443");
     }
 
     #[test]
