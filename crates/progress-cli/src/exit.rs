@@ -66,9 +66,11 @@ pub fn from_error(err: &Error) -> Failure {
     let (code, message) = match err {
         Error::Api(api) => {
             let mut m = format!(
-                "error: the service answered HTTP {} {}\n  error code: {}\n  message:    {}\n  request id: {}",
+                "error: the service answered HTTP {}{}\n  error code: {}\n  message:    {}\n  request id: {}",
                 api.status,
-                reason_phrase(api.status),
+                progress_core::http::reason_phrase(api.status)
+                    .map(|p| format!(" {p}"))
+                    .unwrap_or_default(),
                 api.error_code,
                 api.error_msg,
                 api.request_id.as_deref().unwrap_or("(none sent)"),
@@ -141,22 +143,6 @@ pub fn from_error(err: &Error) -> Failure {
     Failure { code, message }
 }
 
-fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
-}
-
 fn api_hint(status: u16, code: &str) -> Option<&'static str> {
     match (status, code) {
         (401, _) => Some(
@@ -207,6 +193,31 @@ mod tests {
         ] {
             assert!(f.message.contains(part), "{part} in {}", f.message);
         }
+    }
+
+    #[test]
+    fn the_status_line_takes_the_cores_reason_phrase() {
+        let api = |status| {
+            from_error(&Error::Api(Box::new(ApiError {
+                status,
+                error_code: status.to_string(),
+                error_msg: String::new(),
+                request_id: None,
+                encoded_authorization_message: None,
+                retry_after: None,
+            })))
+            .message
+        };
+        assert!(
+            api(409).starts_with("error: the service answered HTTP 409 Conflict\n"),
+            "{}",
+            api(409)
+        );
+        assert!(
+            api(418).starts_with("error: the service answered HTTP 418\n"),
+            "{}",
+            api(418)
+        );
     }
 
     #[test]

@@ -113,11 +113,7 @@ impl StepTracker {
 /// `step 2/4 disk_expansion`, or what stands in for a current step when none is running.
 pub fn current_step_label(progress: &Progress) -> String {
     let n = progress.steps.len();
-    if let Some(i) = progress
-        .steps
-        .iter()
-        .position(|s| s.status == StepStatus::InProgress)
-    {
+    if let Some(i) = progress.current_step_index() {
         return format!("step {}/{n} {}", i + 1, progress.steps[i].name);
     }
     if progress.is_complete() {

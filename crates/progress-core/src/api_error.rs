@@ -216,19 +216,12 @@ pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> A
     }
 }
 
+/// The message of an error response without a body: the redirect that was not followed, else
+/// the status's reason phrase ([`crate::http::reason_phrase`]).
 fn default_reason(status: u16) -> &'static str {
     match status {
         300..=399 => "redirect not followed (it would send the signed request to another host)",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "no error body",
+        _ => crate::http::reason_phrase(status).unwrap_or("no error body"),
     }
 }
 

@@ -35,6 +35,7 @@ pub mod credentials;
 pub mod defaults;
 pub mod encoding;
 pub mod endpoint;
+pub mod http;
 pub mod ids;
 pub mod progress;
 pub mod redact;
