@@ -103,13 +103,7 @@ pub enum ResponseError {
     },
 }
 
-/// The value of header `name` in `headers` (case-insensitive).
-pub fn find_header<'a>(headers: &'a [(&str, &str)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
-}
+pub use crate::http::find_header;
 
 /// Decodes a whole `ShowBackgroundTaskProgress` response: a 2xx body into a [`Progress`],
 /// anything else into an [`ApiError`].

@@ -1,4 +1,35 @@
-//! HTTP vocabulary shared by every layer that shows a status to a person.
+//! HTTP vocabulary shared by every layer: header lookup and reason phrases.
+
+/// The first value of header `name` in `headers`, compared case-insensitively as HTTP
+/// requires. The one header lookup of the project: requests, responses and the emulator's
+/// verification all use it, whatever their header pair types.
+pub fn find_header<'a, N, V>(headers: &'a [(N, V)], name: &str) -> Option<&'a str>
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+{
+    header_index(headers, name).map(|i| headers[i].1.as_ref())
+}
+
+/// Every value of header `name`, in order (a header may be repeated).
+pub fn header_values<'a, N, V>(headers: &'a [(N, V)], name: &'a str) -> impl Iterator<Item = &'a str> + 'a
+where
+    N: AsRef<str>,
+    V: AsRef<str>,
+{
+    headers
+        .iter()
+        .filter(move |(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref())
+}
+
+/// The index of the first header called `name` (case-insensitive), for callers that need
+/// the pair itself with its own lifetime.
+pub fn header_index<N: AsRef<str>, V>(headers: &[(N, V)], name: &str) -> Option<usize> {
+    headers
+        .iter()
+        .position(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
+}
 
 /// The standard reason phrase of `status` (RFC 9110 and RFC 6585), for the statuses a gateway
 /// or the service may answer with; `None` for any other.

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::credentials::AkSk;
 use crate::encoding::percent_encode_into;
+use crate::http::header_values;
 use crate::time::sdk_date;
 
 /// The algorithm name, first word of the `Authorization` header and first line of the
@@ -192,12 +193,7 @@ fn canonical_request_capacity<'n>(
     // Each header line is `name:v1,v2\n`.
     let header_lines: usize = names
         .map(|name| {
-            let values: usize = req
-                .headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.trim().len() + 1)
-                .sum();
+            let values: usize = header_values(req.headers, name).map(|v| v.trim().len() + 1).sum();
             name.len() + 2 + values
         })
         .sum();
@@ -234,7 +230,7 @@ fn push_canonical_request<'n>(
         out.push(':');
         // Several headers with one name are joined with ',' (none occur in this API).
         let mut first = true;
-        for (_, v) in req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        for v in header_values(req.headers, name) {
             if !first {
                 out.push(',');
             }

@@ -10,6 +10,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use progress_core::http::header_index;
 use progress_core::redact::is_secret_header;
 use progress_core::request::{HEADER_AUTH_TOKEN, HEADER_PROJECT_ID};
 use progress_core::signing::{
@@ -44,11 +45,9 @@ pub(crate) struct AuthRequest<'a> {
     pub path_project_id: &'a str,
 }
 
+/// A header's value with the request's own lifetime.
 fn header<'a>(headers: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| *v)
+    header_index(headers, name).map(|i| headers[i].1)
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {
