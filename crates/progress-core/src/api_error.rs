@@ -1,49 +1,17 @@
-//! Errors the service answers with (status >= 300), decoded from any of the shapes of
-//! API.md §1 "Errors", and response decoding that routes a status to success or error.
+//! Errors the service answers with (status >= 300), decoded from any of the shapes a
+//! gateway or the service uses, with echoed secrets redacted and the raw text bounded.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::progress::{decode_progress, DecodeError, Progress};
-use crate::time::{parse_http_date, unix_seconds};
+use crate::http::find_header;
+use crate::retry_after::RetryAfter;
 
-/// Response header carrying the request id support asks for.
-pub const HEADER_REQUEST_ID: &str = "X-Request-Id";
+pub use crate::response::HEADER_REQUEST_ID;
 /// Longest raw body text kept in an error message, in bytes.
 pub const MAX_RAW_MESSAGE: usize = 512;
-
-/// When to retry, as the `Retry-After` header said it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryAfter {
-    /// A number of seconds.
-    Delay(Duration),
-    /// An HTTP date.
-    At(SystemTime),
-}
-
-impl RetryAfter {
-    /// Parses a `Retry-After` value: delay-seconds or an IMF-fixdate.
-    pub fn parse(value: &str) -> Option<RetryAfter> {
-        let v = value.trim();
-        if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
-            return v
-                .parse::<u64>()
-                .ok()
-                .map(|s| RetryAfter::Delay(Duration::from_secs(s)));
-        }
-        parse_http_date(v).map(RetryAfter::At)
-    }
-
-    /// The delay from `now` (zero for a date in the past).
-    pub fn delay_from(&self, now: SystemTime) -> Duration {
-        match self {
-            RetryAfter::Delay(d) => *d,
-            RetryAfter::At(t) => Duration::from_secs(unix_seconds(*t).saturating_sub(unix_seconds(now))),
-        }
-    }
-}
 
 /// An error answered by the service or a gateway in front of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,42 +54,6 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
-
-/// What a response meant when it was not a progress.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ResponseError {
-    /// The service answered with an error status.
-    #[error(transparent)]
-    Api(Box<ApiError>),
-    /// A 2xx answer whose body could not be decoded.
-    #[error("{error}{}", .request_id.as_ref().map(|id| format!(" (request id {id})")).unwrap_or_default())]
-    Decode {
-        /// What was wrong.
-        error: DecodeError,
-        /// `X-Request-Id` of the response.
-        request_id: Option<String>,
-    },
-}
-
-pub use crate::http::find_header;
-
-/// Decodes a whole `ShowBackgroundTaskProgress` response: a 2xx body into a [`Progress`],
-/// anything else into an [`ApiError`].
-pub fn decode_response(
-    status: u16,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Result<Progress, ResponseError> {
-    if (200..=299).contains(&status) {
-        return decode_progress(body).map_err(|error| ResponseError::Decode {
-            error,
-            request_id: find_header(headers, HEADER_REQUEST_ID).map(str::to_owned),
-        });
-    }
-    Err(ResponseError::Api(Box::new(decode_api_error(
-        status, headers, body,
-    ))))
-}
 
 fn scalar_text(v: &Value) -> Option<String> {
     match v {
@@ -222,6 +154,7 @@ fn default_reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::{decode_response, ResponseError};
     use std::time::UNIX_EPOCH;
 
     const RID: [(&str, &str); 1] = [("x-request-id", "req-123")];

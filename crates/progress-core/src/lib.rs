@@ -40,18 +40,22 @@ pub mod ids;
 pub mod progress;
 pub mod redact;
 pub mod request;
+pub mod response;
 pub mod retry;
+pub mod retry_after;
 pub mod signing;
 pub mod time;
 pub mod wait;
 
-pub use api_error::{decode_api_error, decode_response, ApiError, ResponseError, RetryAfter};
+pub use api_error::{decode_api_error, ApiError};
 pub use credentials::{AkSk, Credentials, CredentialsError, ExplicitCredentials, Profile, Secret};
 pub use endpoint::{Endpoint, EndpointError, Scheme, REGIONS};
 pub use ids::{IdError, IdField, ProgressRequest};
 pub use progress::{decode_progress, DecodeError, Progress, Step, StepStatus, TimeValue};
 pub use request::{build_progress_request, HttpRequest};
+pub use response::{decode_response, decode_response_with, ResponseError};
 pub use retry::{Backoff, RetryPolicy};
+pub use retry_after::RetryAfter;
 pub use wait::{
     check_duration, Decision, GiveUpReason, Observation, PollOutcome, SettingError, WaitPolicy, WaitSettings,
     WaitStep, Waiter,
