@@ -79,15 +79,24 @@ impl std::fmt::Debug for SigningInstructions {
 /// The canonical URI: each path segment percent-encoded, joined with `/`, always ending in `/`.
 pub fn canonical_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 8);
-    push_canonical_uri(path, false, &mut out);
+    push_canonical_uri(path, PathForm::Raw, &mut out);
     out
 }
 
-/// Appends [`canonical_uri`] of `path` to `out`: at most `3 * path.len() + 1` bytes. With
-/// `encoded`, `path` is already percent-encoded segment by segment and is copied as it is.
-fn push_canonical_uri(path: &str, encoded: bool, out: &mut String) {
+/// How a request's path is spelled when it reaches the signer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PathForm {
+    /// Raw segments: each is percent-encoded here.
+    Raw,
+    /// Already percent-encoded segment by segment (as `ProgressRequest::path` is): copied as
+    /// it is, so that it is not encoded twice.
+    Encoded,
+}
+
+/// Appends [`canonical_uri`] of `path` to `out`: at most `3 * path.len() + 1` bytes.
+fn push_canonical_uri(path: &str, form: PathForm, out: &mut String) {
     let start = out.len();
-    if encoded {
+    if form == PathForm::Encoded {
         out.push_str(path);
         if !out[start..].ends_with('/') {
             out.push('/');
@@ -159,14 +168,6 @@ fn hex32(digest: &[u8]) -> [u8; 64] {
     out
 }
 
-/// Lower-case hex SHA-256 of `data`.
-pub fn sha256_hex(data: &[u8]) -> String {
-    if data.is_empty() {
-        return EMPTY_BODY_SHA256.to_owned();
-    }
-    hex(&Sha256::digest(data))
-}
-
 /// Builds the canonical request over exactly the headers in `signed`, which must be
 /// lower-case names sorted bytewise (as [`signed_header_names`] returns them). A header named
 /// in `signed` but absent from `headers` is canonicalised with an empty value, as a server does.
@@ -178,7 +179,7 @@ pub fn canonical_request(req: &SignableRequest<'_>, signed: &[String]) -> String
     let signed_list = signed.join(";");
     let query = canonical_query(req.query);
     let mut out = String::with_capacity(canonical_request_capacity(req, names(), &signed_list, &query));
-    push_canonical_request(req, false, names(), &signed_list, &query, &mut out);
+    push_canonical_request(req, PathForm::Raw, names(), &signed_list, &query, &mut out);
     out
 }
 
@@ -209,11 +210,10 @@ fn canonical_request_capacity<'n>(
 
 /// Appends the canonical request to `out`. `names` are the signed header names, sorted
 /// bytewise once lower-cased, no duplicates (lower-cased here), `signed_list` the same
-/// lower-cased and joined with `;`, `query` the [`canonical_query`]; `path_encoded` as in
-/// [`push_canonical_uri`].
+/// lower-cased and joined with `;`, `query` the [`canonical_query`].
 fn push_canonical_request<'n>(
     req: &SignableRequest<'_>,
-    path_encoded: bool,
+    path: PathForm,
     names: impl Iterator<Item = &'n str>,
     signed_list: &str,
     query: &str,
@@ -221,7 +221,7 @@ fn push_canonical_request<'n>(
 ) {
     push_converted(out, req.method, str::make_ascii_uppercase);
     out.push('\n');
-    push_canonical_uri(req.path, path_encoded, out);
+    push_canonical_uri(req.path, path, out);
     out.push('\n');
     out.push_str(query);
     out.push('\n');
@@ -348,7 +348,7 @@ pub fn authorization(ak: &str, signed_headers: &str, signature: &str) -> String 
 /// because it runs on every call: header names are compared case-insensitively in place, and
 /// the string to sign goes into the HMAC in pieces instead of being built.
 pub fn sign(req: &SignableRequest<'_>, key: &AkSk, now: SystemTime) -> SigningInstructions {
-    sign_path(req, false, key, now)
+    sign_path(req, PathForm::Raw, key, now)
 }
 
 /// [`sign`] of a request whose `path` is already percent-encoded segment by segment (as
@@ -358,15 +358,10 @@ pub(crate) fn sign_encoded_path(
     key: &AkSk,
     now: SystemTime,
 ) -> SigningInstructions {
-    sign_path(req, true, key, now)
+    sign_path(req, PathForm::Encoded, key, now)
 }
 
-fn sign_path(
-    req: &SignableRequest<'_>,
-    path_encoded: bool,
-    key: &AkSk,
-    now: SystemTime,
-) -> SigningInstructions {
+fn sign_path(req: &SignableRequest<'_>, path: PathForm, key: &AkSk, now: SystemTime) -> SigningInstructions {
     let date = sdk_date(now);
     let mut all: Vec<(&str, &str)> = Vec::with_capacity(req.headers.len() + 2);
     all.extend_from_slice(req.headers);
@@ -389,7 +384,7 @@ fn sign_path(
         &signed_headers,
         &query,
     )));
-    push_canonical_request(&full, path_encoded, names(), &signed_headers, &query, &mut creq);
+    push_canonical_request(&full, path, names(), &signed_headers, &query, &mut creq);
 
     let mut mac =
         Hmac::<Sha256>::new_from_slice(key.sk.expose().as_bytes()).expect("HMAC takes any key length");
