@@ -4,6 +4,7 @@
 //! A path may name a FIFO (an open would block forever), `/dev/zero` (a read would never
 //! end), a directory or a 100 MB file. Each is refused before a byte is read: the file is
 //! opened non-blocking, checked to be a regular file, and read up to a size limit.
+//! `/dev/null` is the one exception: it reads as an empty file, the usual way to say "none".
 
 use std::fs::File;
 use std::io::Read;
@@ -61,6 +62,13 @@ pub(crate) fn read_text(
         Err(e) => return Err(fail(FileProblem::Io(e))),
     };
     let meta = file.metadata().map_err(|e| fail(FileProblem::Io(e)))?;
+    if is_dev_null(&meta) {
+        // The usual way to say "no such file": it reads as empty.
+        return Ok(Some(FileText {
+            text: String::new(),
+            warning: None,
+        }));
+    }
     if !meta.is_file() {
         return Err(fail(FileProblem::NotRegular));
     }
@@ -80,6 +88,12 @@ pub(crate) fn read_text(
         )
     });
     Ok(Some(FileText { text, warning }))
+}
+
+/// Whether `meta` is `/dev/null` itself (under any name).
+fn is_dev_null(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/dev/null").is_ok_and(|null| null.dev() == meta.dev() && null.ino() == meta.ino())
 }
 
 /// Reads at most `limit` bytes; a file that grew past its checked size is still refused.
@@ -132,6 +146,13 @@ mod tests {
 
     #[test]
     fn devices_directories_and_large_files_are_refused() {
+        let null = read_text("credentials file", Path::new("/dev/null"), Holds::Secret, true)
+            .unwrap()
+            .unwrap();
+        assert!(
+            null.text.is_empty() && null.warning.is_none(),
+            "/dev/null reads as empty"
+        );
         for p in ["/dev/zero", "/tmp"] {
             let e = read_text("credentials file", Path::new(p), Holds::Secret, true)
                 .err()
