@@ -15,8 +15,37 @@ pub fn completions(shell: Shell) -> Result<(), Failure> {
     let mut cmd = Cli::command();
     let name = cmd.get_name().to_owned();
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut cmd, name, &mut script);
+    if shell == Shell::Bash {
+        // clap_complete's bash script never completes a command's flags when the binary's
+        // name has a `-` (clap-rs/clap#6421: its dispatch and its case arms escape the name
+        // differently). Generated for `dms_progress`, it is right; only the `complete` lines
+        // must then name the real command.
+        let safe = name.replace('-', "_");
+        clap_complete::generate(shell, &mut cmd, &safe, &mut script);
+        script = register_as(&String::from_utf8_lossy(&script), &safe, &name).into_bytes();
+    } else {
+        clap_complete::generate(shell, &mut cmd, &name, &mut script);
+    }
     out::data(&script)
+}
+
+/// A bash completion script generated for `generated_for`, registered for `command` instead.
+fn register_as(script: &str, generated_for: &str, command: &str) -> String {
+    let suffix = format!(" {generated_for}");
+    let mut out = String::with_capacity(script.len());
+    for line in script.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        match body.strip_suffix(&suffix) {
+            Some(head) if body.trim_start().starts_with("complete ") => {
+                out.push_str(head);
+                out.push(' ');
+                out.push_str(command);
+                out.push_str(&line[body.len()..]);
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// The manual page, dms-progress(1), in roff on stdout.

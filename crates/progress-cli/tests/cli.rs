@@ -1149,3 +1149,66 @@ fn interrupted_replaces_the_live_bar_after_the_grace_period() {
         "no bar is left on screen: {screen:#?}"
     );
 }
+
+#[test]
+fn completions_and_the_man_page_are_printed_for_installing() {
+    let print = |args: &[&str]| {
+        let mut c = bare("completions");
+        c.args(args);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+        assert_eq!(o.stderr, "", "{args:?}");
+        o.stdout
+    };
+
+    // bash: loading the script registers the completion function for the command, and the
+    // function offers the commands and flags.
+    let bash = print(&["completions", "bash"]);
+    let dir = empty_home("completions");
+    let script = dir.join("dms-progress.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let check = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c"])
+        .arg(
+            r#"source "$1" && complete -p dms-progress &&
+               COMP_WORDS=(dms-progress wa) COMP_CWORD=1 COMP_LINE="dms-progress wa" COMP_POINT=15 &&
+               _dms_progress dms-progress wa dms-progress && echo "words: ${COMPREPLY[*]}" &&
+               COMP_WORDS=(dms-progress watch --max) COMP_CWORD=2 &&
+               _dms_progress dms-progress --max watch && echo "flags: ${COMPREPLY[*]}""#,
+        )
+        .args(["bash", script.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(said.contains("-F _dms_progress dms-progress"), "{said}");
+    assert!(said.contains("words: watch"), "{said}");
+    assert!(said.contains("flags: --max-wait"), "{said}");
+
+    let zsh = print(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef dms-progress\n"), "{zsh}");
+    assert!(zsh.contains("--max-wait"), "{zsh}");
+    let fish = print(&["completions", "fish"]);
+    assert!(fish.contains("complete -c dms-progress"), "{fish}");
+    assert!(fish.contains("-l max-wait"), "{fish}");
+
+    let man = print(&["man"]);
+    assert!(man.contains("\n.TH dms-progress 1 "), "{man}");
+    for part in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH COMMANDS",
+        ".SS watch",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(man.contains(part), "{part}: {man}");
+    }
+    assert!(
+        !man.chars().any(|c| c.is_control() && c != '\n'),
+        "plain roff text"
+    );
+}
