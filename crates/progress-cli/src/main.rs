@@ -26,6 +26,7 @@ use clap::Parser;
 use progress_client::{CancelToken, Client, ClientConfig, Progress, WaitOptions};
 use progress_core::defaults;
 use progress_core::ids::{validate_id, IdField};
+use progress_core::wait::WaitSettings;
 
 use cli::{Cli, Command, GetArgs, Output, Seconds, TaskArgs, WatchArgs};
 use exit::Failure;
@@ -135,12 +136,26 @@ fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {
 fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
     let t = &args.task;
     let client = client_for(t)?;
+    // What the wait will do: the client raises the interval to the core's floor.
+    let interval = WaitSettings {
+        interval: Some(args.interval.0),
+        max_wait: Some(args.max_wait.0),
+    }
+    .policy(client.endpoint())
+    .map_or(args.interval.0, |p| p.interval);
+    let polling = if interval > args.interval.0 {
+        format!(
+            "{} (the shortest interval for this endpoint)",
+            seconds_label(Seconds(interval))
+        )
+    } else {
+        seconds_label(args.interval)
+    };
     let intro = format!(
-        "Watching task {} of instance {}\nat {}, polling every {} for at most {}",
+        "Watching task {} of instance {}\nat {}, polling every {polling} for at most {}",
         t.task_id,
         t.instance_id,
         client.endpoint(),
-        seconds_label(args.interval),
         seconds_label(args.max_wait),
     );
     watch_with(

@@ -533,6 +533,23 @@ fn exit_4_when_max_wait_passes() {
 }
 
 #[test]
+fn watch_says_when_the_client_raises_the_interval_to_its_floor() {
+    let emu = emulator();
+    let mut args = task_args("watch", &emu, "long");
+    args.extend(["--interval", "0.001", "--max-wait", "0.3"].map(String::from));
+    let o = run_args(with_creds("floor"), &args);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    let floor = progress_core::defaults::MIN_POLL_INTERVAL_LOOPBACK.as_secs_f64();
+    assert!(
+        o.stdout.contains(&format!(
+            "polling every {floor}s (the shortest interval for this endpoint)"
+        )),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
 fn exit_130_on_ctrl_c() {
     let emu = emulator();
     let mut c = with_creds("sigint");
