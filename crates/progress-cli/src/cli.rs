@@ -1,10 +1,12 @@
 //! Command-line syntax. Anything clap refuses exits with code 2 (clap's own convention, and
-//! ours for usage errors).
+//! ours for usage errors). Defaults and limits are the core's (`progress_core::defaults`).
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use progress_core::defaults;
 
 use crate::exit;
 
@@ -32,6 +34,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// List the known regions and their endpoints, one `region endpoint` per line.
     Regions,
+    /// Print a shell completion script: `dms-progress completions bash > /etc/bash_completion.d/dms-progress`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `dms-progress man > dms-progress.1`.
+    Man,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Output format.
@@ -66,10 +80,12 @@ pub struct TaskArgs {
     #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
     /// Deadline of one HTTP attempt, in seconds (fractions allowed).
-    #[arg(long, value_name = "S", default_value = "30", value_parser = parse_seconds)]
-    pub timeout: Duration,
+    #[arg(long, value_name = "S", default_value_t = Seconds(defaults::ATTEMPT_TIMEOUT),
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub timeout: Seconds,
     /// Retries of one query on transport errors, 429 and 5xx.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = defaults::RETRIES,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(defaults::MAX_RETRIES)))]
     pub retries: u32,
     /// PEM file of CA certificates to trust instead of the built-in roots.
     #[arg(long, value_name = "FILE")]
@@ -92,11 +108,13 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub task: TaskArgs,
     /// Seconds between polls (fractions allowed).
-    #[arg(long, value_name = "S", default_value = "5", value_parser = parse_seconds)]
-    pub interval: Duration,
+    #[arg(long, value_name = "S", default_value_t = Seconds(defaults::POLL_INTERVAL),
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub interval: Seconds,
     /// Give up (exit 4) after this many seconds (fractions allowed).
-    #[arg(long, value_name = "S", default_value = "3600", value_parser = parse_seconds)]
-    pub max_wait: Duration,
+    #[arg(long, value_name = "S", default_value_t = Seconds(defaults::MAX_WAIT),
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub max_wait: Seconds,
 }
 
 /// `demo`.
@@ -110,12 +128,30 @@ pub struct DemoArgs {
     #[arg(long, value_name = "ID")]
     pub task_id: Option<String>,
     /// Seconds between polls (fractions allowed).
-    #[arg(long, value_name = "S", default_value = "1", value_parser = parse_seconds)]
-    pub interval: Duration,
+    #[arg(long, value_name = "S", default_value_t = Seconds(DEMO_INTERVAL),
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub interval: Seconds,
 }
 
-/// A positive number of seconds, fractions allowed (`5`, `0.5`).
-pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+/// The demo polls faster than a real watch, so that its short expansion shows every step.
+#[cfg(feature = "demo")]
+const DEMO_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A duration flag's value: shown (in `--help`) and read as a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub Duration);
+
+impl fmt::Display for Seconds {
+    /// `5`, `0.5`, `3600`: what [`parse_seconds`] reads back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// A positive, finite number of seconds, fractions allowed (`5`, `0.5`), within the core's
+/// limit for any duration ([`progress_core::wait::check_duration`]: beyond it a deadline would
+/// be meaningless, and far beyond it would overflow the clock).
+pub fn parse_seconds(s: &str) -> Result<Seconds, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -123,7 +159,11 @@ pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     if !v.is_finite() || v <= 0.0 {
         return Err(format!("{s:?}: must be a positive number of seconds"));
     }
-    Duration::try_from_secs_f64(v).map_err(|_| format!("{s:?}: too large"))
+    // Beyond what a Duration holds is beyond the limit too.
+    let d = Duration::try_from_secs_f64(v).unwrap_or(Duration::MAX);
+    progress_core::wait::check_duration("seconds", d)
+        .map(Seconds)
+        .map_err(|e| format!("{s:?}: {}", e.problem))
 }
 
 #[cfg(test)]
@@ -138,11 +178,71 @@ mod tests {
 
     #[test]
     fn seconds_accept_fractions_and_refuse_nonsense() {
-        assert_eq!(parse_seconds("5"), Ok(Duration::from_secs(5)));
-        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
-        for bad in ["0", "-1", "abc", "inf", "NaN", "1e300"] {
+        assert_eq!(parse_seconds("5"), Ok(Seconds(Duration::from_secs(5))));
+        assert_eq!(parse_seconds("0.25"), Ok(Seconds(Duration::from_millis(250))));
+        let max = defaults::MAX_DURATION;
+        assert_eq!(parse_seconds(&max.as_secs().to_string()), Ok(Seconds(max)));
+        let just_over = (max.as_secs() + 1).to_string();
+        for bad in [
+            "0", "-0", "-1", "-inf", "abc", "", "inf", "NaN", "1e19", "1e300", &just_over,
+        ] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
         }
+        let says = format!("longer than the limit of {} s", max.as_secs());
+        assert!(parse_seconds("1e19").unwrap_err().contains(&says));
+    }
+
+    #[test]
+    fn defaults_are_the_cores_and_read_back_through_the_parser() {
+        let cli = Cli::try_parse_from([
+            "dms-progress",
+            "watch",
+            "--region",
+            "cn-north-4",
+            "--instance-id",
+            "i",
+            "--task-id",
+            "t",
+        ])
+        .unwrap();
+        let Command::Watch(w) = cli.command else {
+            panic!("watch")
+        };
+        assert_eq!(w.interval.0, defaults::POLL_INTERVAL);
+        assert_eq!(w.max_wait.0, defaults::MAX_WAIT);
+        assert_eq!(w.task.timeout.0, defaults::ATTEMPT_TIMEOUT);
+        assert_eq!(w.task.retries, defaults::RETRIES);
+        for d in [Duration::from_millis(250), Duration::from_secs(3600)] {
+            assert_eq!(parse_seconds(&Seconds(d).to_string()), Ok(Seconds(d)));
+        }
+    }
+
+    #[test]
+    fn duration_flags_name_themselves_when_refused() {
+        let base = [
+            "dms-progress",
+            "watch",
+            "--region",
+            "r",
+            "--instance-id",
+            "i",
+            "--task-id",
+            "t",
+        ];
+        for (flag, value) in [
+            ("--max-wait", "1e19"),
+            ("--timeout", "1e19"),
+            ("--interval", "-5"),
+            ("--interval", "NaN"),
+            ("--interval", "inf"),
+        ] {
+            let err = Cli::try_parse_from(base.iter().copied().chain([flag, value])).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{flag} {value}");
+            assert!(err.to_string().contains(flag), "{flag} {value}: {err}");
+        }
+        let too_many = (defaults::MAX_RETRIES + 1).to_string();
+        let err = Cli::try_parse_from(base.iter().copied().chain(["--retries", &too_many])).unwrap_err();
+        assert!(err.to_string().contains("--retries"), "{err}");
     }
 
     #[test]

@@ -10,9 +10,9 @@ use progress_client::{CancelToken, Client, ClientConfig, ProxyConfig};
 use progress_core::Secret;
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator, Scenario, TaskStatus};
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, Seconds};
 use crate::exit::{self, Failure};
-use crate::{format, watch_with, WatchSettings};
+use crate::{format, out, watch_with, WatchSettings};
 
 /// Longest the demo waits for its task: far more than the built-in scenario needs, and a
 /// bound for a scenario file whose task never ends.
@@ -66,8 +66,23 @@ pub fn run(args: &DemoArgs, cancel: &CancelToken) -> Result<(), Failure> {
         proxy: ProxyConfig::None,
         ..ClientConfig::default()
     };
-    let client = Client::new(config).map_err(|e| exit::from_error(&e))?;
+    let outcome = Client::new(config)
+        .map_err(|e| exit::from_error(&e))
+        .and_then(|client| watch_demo(&emulator, &client, &instance_id, &task_id, args, cancel));
+    emulator.shutdown();
+    outcome
+}
 
+/// Introduces the demo, watches its task, and says what to run next (also after a failed
+/// step: the failure is part of what a scenario may show).
+fn watch_demo(
+    emulator: &RunningEmulator,
+    client: &Client,
+    instance_id: &str,
+    task_id: &str,
+    args: &DemoArgs,
+    cancel: &CancelToken,
+) -> Result<(), Failure> {
     let task = emulator
         .scenario()
         .tasks()
@@ -75,39 +90,33 @@ pub fn run(args: &DemoArgs, cancel: &CancelToken) -> Result<(), Failure> {
         .map(|(_, t)| t)
         .expect("picked from the scenario");
     let total: f64 = task.steps.iter().map(|s| s.seconds).sum();
-    println!(
+    out::line(&format!(
         "dms-progress demo: a local DMS emulator is serving {}\n(project {}, demo credentials).",
         emulator.endpoint(),
         emulator.project_id()
-    );
+    ))?;
     let intro = format!(
         "Watching expansion task {task_id}\nof instance {instance_id}: {} steps, about {}, polled every {}s.",
         task.steps.len(),
         format::duration(total.ceil() as u64),
-        args.interval.as_secs_f64(),
+        args.interval.0.as_secs_f64(),
     );
     let outcome = watch_with(
-        &client,
-        &instance_id,
-        &task_id,
+        client,
+        instance_id,
+        task_id,
         WatchSettings {
             interval: args.interval,
-            max_wait: DEMO_MAX_WAIT,
+            max_wait: Seconds(DEMO_MAX_WAIT),
             json: false,
             intro: &intro,
         },
         cancel,
     );
-    emulator.shutdown();
     match outcome {
-        Ok(_) => {
-            println!();
-            println!("{NEXT_STEPS}");
-            Ok(())
-        }
+        Ok(_) => out::line(&format!("\n{NEXT_STEPS}")),
         Err(f) if f.code == exit::STEP_FAILED => {
-            println!();
-            println!("{NEXT_STEPS}");
+            out::line(&format!("\n{NEXT_STEPS}"))?;
             Err(f)
         }
         Err(f) => Err(f),

@@ -1,17 +1,22 @@
 //! Exit codes, and the one message each failure prints on stderr.
 //!
 //! Messages are built from the client's errors, which never hold a secret (the SK and the
-//! security token are not part of any error), so nothing here can leak one.
+//! security token are not part of any error), so nothing here can leak one. What the server
+//! sent (codes, messages, request ids, step names, times) is [neutralised](neutralise) where
+//! it is placed in a message.
 
 use progress_client::{ConfigError, Error, Progress};
 use progress_core::CredentialsError;
 
 use crate::format;
+use crate::safe_text::neutralise;
 
 /// Success: the query answered, or the task completed.
 pub const OK: i32 = 0;
 /// The service answered with an error, or the request got no complete answer.
 pub const API: i32 = 1;
+/// stdout could not be written (other than its reader leaving): `> /dev/full`.
+pub const WRITE_FAILED: i32 = 1;
 /// A usage or configuration error: bad flag, unknown region, no credentials, bad id.
 pub const USAGE: i32 = 2;
 /// A step of the task failed.
@@ -20,16 +25,21 @@ pub const STEP_FAILED: i32 = 3;
 pub const MAX_WAIT: i32 = 4;
 /// Interrupted (Ctrl-C / SIGINT).
 pub const INTERRUPTED: i32 = 130;
+/// stdout's reader went away (`| head`): 128 + SIGPIPE, what a shell reports for a process a
+/// closed pipe ended; nothing is printed.
+pub const CLOSED_PIPE: i32 = 141;
 
 /// The exit codes as `--help` shows them.
 pub const HELP: &str = "\
 Exit codes:
   0    success: the query answered, or the task completed
-  1    API or transport error (HTTP status, error code, message and request id on stderr)
+  1    API or transport error (HTTP status, error code, message and request id on stderr),
+       or stdout could not be written (e.g. a full disk)
   2    usage or configuration error (bad flag, unknown region, no credentials, bad id)
   3    a step of the task failed (named on stderr)
   4    --max-wait passed before the task finished
   130  interrupted (Ctrl-C)
+  141  stdout closed by its reader (`| head`): stopped quietly, as SIGPIPE would
 
 Credentials come only from the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
 HUAWEICLOUD_SDK_SECURITY_TOKEN) or the [basic] section of the credentials file
@@ -46,6 +56,14 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure that prints nothing (the exit code says it all).
+    pub fn quiet(code: i32) -> Failure {
+        Failure {
+            code,
+            message: String::new(),
+        }
+    }
+
     /// A usage error (code 2) with this message.
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
@@ -58,7 +76,12 @@ impl Failure {
 /// Names step `index` of `progress` for a message: `step 2/4 "disk_expansion"`.
 pub fn step_label(progress: &Progress, index: usize) -> String {
     let name = progress.steps.get(index).map(|s| s.name.as_str()).unwrap_or("");
-    format!("step {}/{} {name:?}", index + 1, progress.steps.len())
+    format!(
+        "step {}/{} \"{}\"",
+        index + 1,
+        progress.steps.len(),
+        neutralise(name)
+    )
 }
 
 /// The exit code and message for a client error.
@@ -71,23 +94,23 @@ pub fn from_error(err: &Error) -> Failure {
                 progress_core::http::reason_phrase(api.status)
                     .map(|p| format!(" {p}"))
                     .unwrap_or_default(),
-                api.error_code,
-                api.error_msg,
-                api.request_id.as_deref().unwrap_or("(none sent)"),
+                neutralise(&api.error_code),
+                neutralise(&api.error_msg),
+                neutralise(api.request_id.as_deref().unwrap_or("(none sent)")),
             );
             if let Some(enc) = &api.encoded_authorization_message {
-                m.push_str(&format!("\n  encoded authorization message: {enc}"));
+                m.push_str(&format!("\n  encoded authorization message: {}", neutralise(enc)));
             }
             if let Some(hint) = api_hint(api.status, &api.error_code) {
                 m.push_str(&format!("\n  hint: {hint}"));
             }
             (API, m)
         }
-        Error::Transport { kind, message } => (API, format!("error: {kind}: {message}")),
-        Error::Decode { .. } => (API, format!("error: {err}")),
-        Error::InvalidArgument(m) => (USAGE, format!("error: {m}")),
+        Error::Transport { kind, message } => (API, format!("error: {kind}: {}", neutralise(message))),
+        Error::Decode { .. } => (API, format!("error: {}", neutralise(&err.to_string()))),
+        Error::InvalidArgument(m) => (USAGE, format!("error: {}", neutralise(&m.to_string()))),
         Error::Config(c) => {
-            let mut s = format!("error: {c}");
+            let mut s = format!("error: {}", neutralise(&c.to_string()));
             match c {
                 ConfigError::Credentials(CredentialsError::Missing) => s.push_str(
                     "\n  hint: dms-progress takes credentials only from HUAWEICLOUD_SDK_AK and \
@@ -129,12 +152,15 @@ pub fn from_error(err: &Error) -> Failure {
                     format::remaining(p.remain_time)
                 ));
                 if let Some(cur) = p.current_step() {
-                    m.push_str(&format!(", step {:?}", cur.name));
+                    m.push_str(&format!(", step \"{}\"", neutralise(&cur.name)));
                 }
                 m.push(')');
             }
             if let Some(e) = last_error {
-                m.push_str(&format!("\n  the last poll failed: {e}"));
+                m.push_str(&format!(
+                    "\n  the last poll failed: {}",
+                    neutralise(&e.to_string())
+                ));
             }
             (MAX_WAIT, m)
         }
@@ -218,6 +244,44 @@ mod tests {
             "{}",
             api(418)
         );
+    }
+
+    #[test]
+    fn what_the_server_sent_is_neutralised_in_every_message() {
+        let api = Error::Api(Box::new(ApiError {
+            status: 403,
+            error_code: "X\x1b[2J".into(),
+            error_msg: "ok\r\x1b[1A\x1b[2Kfine\nsecond".into(),
+            request_id: Some("\u{9b}req".into()),
+            encoded_authorization_message: Some("\x07enc".into()),
+            retry_after: None,
+        }));
+        let mut p = Progress {
+            percentage: Some(30),
+            remain_time: Some(12),
+            steps: vec![step("\x1b]0;title\x07", StepStatus::InProgress)],
+        };
+        let timeout = Error::WaitTimeout {
+            last: Some(Box::new(p.clone())),
+            last_error: Some(Box::new(Error::Transport {
+                kind: progress_client::TransportKind::Protocol,
+                message: "bad\x1b[5m".into(),
+            })),
+            waited: Duration::from_secs(61),
+        };
+        p.steps[0].status = StepStatus::Failed;
+        let failed = Error::TaskFailed {
+            progress: Box::new(p),
+            step: 0,
+        };
+        for err in [api, timeout, failed] {
+            let m = from_error(&err).message;
+            assert!(
+                !m.chars().any(|c| c != '\n' && crate::safe_text::is_unsafe(c)),
+                "{m:?}"
+            );
+            assert!(m.contains("\\x1b") || m.contains("\\u{9b}"), "{m}");
+        }
     }
 
     #[test]

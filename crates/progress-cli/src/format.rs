@@ -4,15 +4,23 @@
 use chrono::{DateTime, Local, TimeZone};
 use progress_core::TimeValue;
 
+use crate::safe_text::neutralise;
+
+/// Seconds in a minute and in an hour (units of display, not limits).
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+
 /// A duration in whole seconds as people read it: `45s`, `1m 52s`, `1h 02m`.
 ///
 /// Under a minute: seconds only. Under an hour: minutes and two-digit seconds. From an hour
 /// on: hours and two-digit minutes (seconds no longer matter at that scale).
 pub fn duration(secs: u64) -> String {
-    match secs {
-        0..=59 => format!("{secs}s"),
-        60..=3599 => format!("{}m {:02}s", secs / 60, secs % 60),
-        _ => format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60),
+    if secs < MINUTE {
+        format!("{secs}s")
+    } else if secs < HOUR {
+        format!("{}m {:02}s", secs / MINUTE, secs % MINUTE)
+    } else {
+        format!("{}h {:02}m", secs / HOUR, (secs % HOUR) / MINUTE)
     }
 }
 
@@ -50,8 +58,8 @@ where
     Some(t.format("%H:%M:%S").to_string())
 }
 
-/// A step time for a table, in `tz`: the date and time, the raw text when the service sent
-/// something that is not a number, `-` when absent.
+/// A step time for a table, in `tz`: the date and time, the raw text ([neutralised](neutralise))
+/// when the service sent something that is not a number, `-` when absent.
 pub fn step_time_in<Tz: TimeZone>(t: Option<&TimeValue>, tz: &Tz) -> String
 where
     Tz::Offset: std::fmt::Display,
@@ -59,7 +67,7 @@ where
     match t {
         None => "-".to_owned(),
         Some(TimeValue::EpochMillis(ms)) => date_time_in(*ms, tz).unwrap_or_else(|| ms.to_string()),
-        Some(TimeValue::Raw(raw)) => raw.clone(),
+        Some(TimeValue::Raw(raw)) => neutralise(raw).into_owned(),
     }
 }
 
@@ -156,6 +164,11 @@ mod tests {
         assert_eq!(
             step_time_in(Some(&TimeValue::Raw("2025-11-17 10:00:00".into())), &utc),
             "2025-11-17 10:00:00"
+        );
+        assert_eq!(
+            step_time_in(Some(&TimeValue::Raw("\x1b[2Jsoon".into())), &utc),
+            "\\x1b[2Jsoon",
+            "server text is neutralised"
         );
         assert_eq!(
             step_time_in(Some(&TimeValue::EpochMillis(i64::MAX)), &utc),

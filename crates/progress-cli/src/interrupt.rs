@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use progress_client::CancelToken;
 
-use crate::exit;
+use crate::{exit, out};
 
 /// How long a cancelled command may take to wind down before the process exits anyway (an
 /// HTTP attempt in flight is otherwise bounded only by `--timeout`).
@@ -18,18 +18,24 @@ pub fn install() -> CancelToken {
     let handler_token = token.clone();
     let installed = ctrlc::set_handler(move || {
         if handler_token.is_cancelled() {
-            eprintln!("interrupted");
-            std::process::exit(exit::INTERRUPTED);
+            exit_now();
         }
         handler_token.cancel();
         std::thread::spawn(|| {
             std::thread::sleep(GRACE);
-            eprintln!("interrupted");
-            std::process::exit(exit::INTERRUPTED);
+            exit_now();
         });
     });
     if let Err(e) = installed {
-        eprintln!("warning: cannot handle Ctrl-C: {e}");
+        out::message(&format!("warning: cannot handle Ctrl-C: {e}"));
     }
     token
+}
+
+/// Exits without waiting for the command: takes the live bar off its line first, so that
+/// `interrupted` replaces it instead of being appended to it.
+fn exit_now() -> ! {
+    out::clear_live_bar();
+    out::message("interrupted");
+    std::process::exit(exit::INTERRUPTED);
 }

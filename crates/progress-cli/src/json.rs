@@ -9,9 +9,42 @@
 //! them. `status` is the state's wire text, unknown states included. `start_time` / `end_time`
 //! are epoch milliseconds, null when absent, and a JSON string holding the raw text when the
 //! service sent something that is not a number (the decoder keeps it rather than failing).
+//!
+//! Strings escape every character a terminal could act on (see [`crate::safe_text`]): JSON
+//! already requires `\u` escapes for C0 controls, and here DEL, the C1 controls and the bidi
+//! controls are escaped too, so `--output json` on a terminal is as inert as the text output.
+//! The escapes are standard JSON: a parser reads back exactly the text the server sent.
+
+use std::io;
 
 use progress_core::{Progress, TimeValue};
 use serde::Serialize;
+use serde_json::ser::Formatter;
+
+use crate::safe_text::is_unsafe;
+
+/// serde_json's compact output (the trait's default methods), with `\uXXXX` escapes for the unsafe characters serde_json
+/// writes raw (it escapes only `"`, `\\` and C0).
+struct TerminalSafe;
+
+impl Formatter for TerminalSafe {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                // Every unsafe character is in the Basic Multilingual Plane: one escape.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
 
 #[derive(Serialize)]
 struct JsonProgress<'a> {
@@ -60,7 +93,11 @@ pub fn progress_line(progress: &Progress) -> String {
             })
             .collect(),
     };
-    serde_json::to_string(&doc).expect("plain data serializes")
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, TerminalSafe);
+    doc.serialize(&mut ser).expect("plain data serializes");
+    // serde_json's output and escapes of whole characters: still UTF-8.
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
@@ -92,6 +129,31 @@ mod tests {
             progress_line(&p),
             r#"{"progress_percentage":40,"remain_time":1124,"steps":[{"name":"pre_check","status":"COMPLETED","start_time":1763350067752,"end_time":1763350111208},{"name":"disk_expansion","status":"ROLLING_BACK","start_time":"2025-11-17 10:00:00","end_time":null}]}"#
         );
+    }
+
+    #[test]
+    fn strings_escape_what_a_terminal_would_act_on_and_read_back_as_sent() {
+        let name = "a\x1b[2J\u{9b}31m\x7f\u{202e}é✔";
+        let p = Progress {
+            percentage: None,
+            remain_time: None,
+            steps: vec![Step {
+                name: name.into(),
+                status: StepStatus::Other("\u{85}X".into()),
+                start_time: Some(TimeValue::Raw("\r".into())),
+                end_time: None,
+            }],
+        };
+        let line = progress_line(&p);
+        assert!(!line.chars().any(is_unsafe), "{line:?}");
+        assert!(
+            line.contains(r#""name":"a\u001b[2J\u009b31m\u007f\u202eé✔""#),
+            "{line}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["steps"][0]["name"], name);
+        assert_eq!(v["steps"][0]["status"], "\u{85}X");
+        assert_eq!(v["steps"][0]["start_time"], "\r");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //!
 //! `get` queries once, `watch` polls to the end (a live bar on a terminal, plain lines
 //! otherwise, JSON lines with `--output json`), `demo` plays a simulated expansion against an
-//! in-process emulator, `regions` lists the endpoint table. Exit codes: see [`exit`].
+//! in-process emulator, `regions` lists the endpoint table, `completions` and `man` print a
+//! shell completion script and the manual page. Exit codes: see [`exit`]. Every byte of output
+//! goes through [`out`].
 
 mod cli;
 #[cfg(feature = "demo")]
@@ -11,42 +13,71 @@ mod exit;
 mod format;
 mod interrupt;
 mod json;
+mod manual;
+mod out;
 mod render;
+mod safe_text;
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::Parser;
 use progress_client::{CancelToken, Client, ClientConfig, Progress, WaitOptions};
+use progress_core::defaults;
 use progress_core::ids::{validate_id, IdField};
+use progress_core::wait::WaitSettings;
 
-use cli::{Cli, Command, GetArgs, Output, TaskArgs, WatchArgs};
+use cli::{Cli, Command, GetArgs, Output, Seconds, TaskArgs, WatchArgs};
 use exit::Failure;
 use render::{End, Watcher};
 
 fn main() {
-    // clap prints usage errors and exits 2 itself.
-    let cli = Cli::parse();
-    let cancel = interrupt::install();
-    let result = match cli.command {
-        Command::Get(args) => get(&args, &cancel),
-        Command::Watch(args) => watch(&args, &cancel),
-        #[cfg(feature = "demo")]
-        Command::Demo(args) => demo::run(&args, &cancel),
-        Command::Regions => {
-            regions();
-            Ok(())
-        }
-    };
-    let code = match result {
+    let code = match run() {
         Ok(()) => exit::OK,
         Err(f) => {
-            eprintln!("{}", f.message);
+            if !f.message.is_empty() {
+                out::message(&f.message);
+            }
             f.code
         }
     };
     std::process::exit(code);
+}
+
+fn run() -> Result<(), Failure> {
+    let Some(cli) = parse()? else {
+        return Ok(());
+    };
+    let cancel = interrupt::install();
+    match cli.command {
+        Command::Get(args) => get(&args, &cancel),
+        Command::Watch(args) => watch(&args, &cancel),
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => demo::run(&args, &cancel),
+        Command::Regions => regions(),
+        Command::Completions(args) => manual::completions(args.shell),
+        Command::Man => manual::man_page(),
+    }
+}
+
+/// The command line, or `None` when it asked for `--help` / `--version`, which are printed
+/// here (through [`out`], like every other output). A usage error is printed by clap, which
+/// exits 2.
+fn parse() -> Result<Option<Cli>, Failure> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(Some(cli)),
+        Err(e) if e.use_stderr() => e.exit(),
+        Err(e) => {
+            let styled = e.render();
+            let text = match anstream::AutoStream::choice(&std::io::stdout()) {
+                anstream::ColorChoice::Never => styled.to_string(),
+                _ => styled.ansi().to_string(),
+            };
+            out::data(text.as_bytes())?;
+            Ok(None)
+        }
+    }
 }
 
 /// A client for the task flags: ids checked first, then endpoint, credentials and project
@@ -54,12 +85,13 @@ fn main() {
 fn client_for(t: &TaskArgs) -> Result<Client, Failure> {
     validate_id(IdField::InstanceId, &t.instance_id).map_err(|e| Failure::usage(e.to_string()))?;
     validate_id(IdField::TaskId, &t.task_id).map_err(|e| Failure::usage(e.to_string()))?;
+    let timeout = t.timeout.0;
     let config = ClientConfig {
         endpoint: t.endpoint.clone(),
         region: t.region.clone(),
         project_id: t.project_id.clone(),
-        timeout: t.timeout,
-        connect_timeout: t.timeout.min(Duration::from_secs(10)),
+        timeout,
+        connect_timeout: timeout.min(defaults::CONNECT_TIMEOUT),
         retries: t.retries,
         ca_file: t.ca_file.clone(),
         insecure: t.insecure,
@@ -68,7 +100,7 @@ fn client_for(t: &TaskArgs) -> Result<Client, Failure> {
     };
     let client = Client::new(config).map_err(|e| exit::from_error(&e))?;
     for warning in client.warnings() {
-        eprintln!("{warning}");
+        out::message(warning);
     }
     Ok(client)
 }
@@ -80,12 +112,17 @@ fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {
         .get_progress_cancellable(&t.instance_id, &t.task_id, Some(cancel))
         .map_err(|e| exit::from_error(&e))?;
     match t.output {
-        Output::Json => println!("{}", json::progress_line(&progress)),
-        Output::Text => {
-            println!("Task       {}", t.task_id);
-            println!("Instance   {}", t.instance_id);
-            print!("{}", render::table(&progress));
+        Output::Json => {
+            let mut line = json::progress_line(&progress);
+            line.push('\n');
+            out::data(line.as_bytes())?;
         }
+        Output::Text => out::text(&format!(
+            "Task       {}\nInstance   {}\n{}",
+            t.task_id,
+            t.instance_id,
+            render::table(&progress)
+        ))?,
     }
     match progress.failed_step() {
         Some(i) => Err(Failure {
@@ -99,12 +136,26 @@ fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {
 fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
     let t = &args.task;
     let client = client_for(t)?;
+    // What the wait will do: the client raises the interval to the core's floor.
+    let interval = WaitSettings {
+        interval: Some(args.interval.0),
+        max_wait: Some(args.max_wait.0),
+    }
+    .policy(client.endpoint())
+    .map_or(args.interval.0, |p| p.interval);
+    let polling = if interval > args.interval.0 {
+        format!(
+            "{} (the shortest interval for this endpoint)",
+            seconds_label(Seconds(interval))
+        )
+    } else {
+        seconds_label(args.interval)
+    };
     let intro = format!(
-        "Watching task {} of instance {}\nat {}, polling every {} for at most {}",
+        "Watching task {} of instance {}\nat {}, polling every {polling} for at most {}",
         t.task_id,
         t.instance_id,
         client.endpoint(),
-        seconds_label(args.interval),
         seconds_label(args.max_wait),
     );
     watch_with(
@@ -125,9 +176,9 @@ fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
 /// How to run one wait.
 pub struct WatchSettings<'a> {
     /// Delay between polls.
-    pub interval: Duration,
+    pub interval: Seconds,
     /// Deadline.
-    pub max_wait: Duration,
+    pub max_wait: Seconds,
     /// JSON lines instead of text.
     pub json: bool,
     /// First line of text output.
@@ -135,6 +186,9 @@ pub struct WatchSettings<'a> {
 }
 
 /// Waits for the task, showing each poll; the completed progress, or the failure to report.
+///
+/// Once stdout cannot be written, or its reader has gone, the wait stops at that poll: no
+/// request is sent for output nobody will read.
 pub fn watch_with(
     client: &Client,
     instance_id: &str,
@@ -143,60 +197,80 @@ pub fn watch_with(
     cancel: &CancelToken,
 ) -> Result<Progress, Failure> {
     let mut watcher = Watcher::new(settings.json, std::io::stdout().is_terminal());
-    watcher.intro(settings.intro);
+    let mut output_failure = watcher.intro(settings.intro).err();
     let start = Instant::now();
-    let result = {
+    let result = if output_failure.is_some() {
+        Err(progress_client::Error::Cancelled)
+    } else {
         let mut on_progress = |p: &Progress| {
-            watcher.update(p);
-            ControlFlow::Continue(())
+            let shown = if out::reader_gone() {
+                Err(out::reader_gone_failure())
+            } else {
+                watcher.update(p)
+            };
+            match shown {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(f) => {
+                    output_failure = Some(f);
+                    ControlFlow::Break(())
+                }
+            }
         };
         client.wait(
             instance_id,
             task_id,
             WaitOptions {
-                interval: settings.interval,
-                max_wait: settings.max_wait,
+                interval: settings.interval.0,
+                max_wait: settings.max_wait.0,
                 on_progress: Some(&mut on_progress),
                 cancel: Some(cancel),
             },
         )
     };
+    if let Some(f) = output_failure {
+        let _ = watcher.finish(End::OutputGone, start.elapsed());
+        return Err(f);
+    }
     let end = match &result {
         Ok(p) => End::Completed(p),
         Err(progress_client::Error::Cancelled) => End::Interrupted,
         Err(_) => End::Failed,
     };
-    watcher.finish(end, start.elapsed());
+    watcher.finish(end, start.elapsed())?;
     result.map_err(|e| exit::from_error(&e))
 }
 
 /// `5s`, `0.5s`, `1h 00m`: a flag's duration as the user would have typed or read it.
-fn seconds_label(d: Duration) -> String {
-    if d >= Duration::from_secs(60) {
+fn seconds_label(s: Seconds) -> String {
+    let d = s.0;
+    if d.as_secs() >= 60 {
         format::duration(d.as_secs())
     } else {
         format!("{}s", d.as_secs_f64())
     }
 }
 
-fn regions() {
+fn regions() -> Result<(), Failure> {
     let table: Vec<(&str, String)> = progress_core::endpoint::region_table()
         .map(|(r, e)| (r, e.to_string()))
         .collect();
     let width = table.iter().map(|(r, _)| r.len()).max().unwrap_or(0);
     for (region, endpoint) in table {
-        println!("{region:<width$} {endpoint}");
+        out::line(&format!("{region:<width$} {endpoint}"))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn flag_durations_read_back_as_given() {
-        assert_eq!(seconds_label(Duration::from_secs(5)), "5s");
-        assert_eq!(seconds_label(Duration::from_millis(500)), "0.5s");
-        assert_eq!(seconds_label(Duration::from_secs(3600)), "1h 00m");
+        let label = |d| seconds_label(Seconds(d));
+        assert_eq!(label(Duration::from_secs(5)), "5s");
+        assert_eq!(label(Duration::from_millis(500)), "0.5s");
+        assert_eq!(label(defaults::MAX_WAIT), "1h 00m");
     }
 }

@@ -1,7 +1,10 @@
 //! What `get` and `watch` print: the table, the plain change lines, the live bar, JSON lines.
+//!
+//! Text the server sent (step names, states, raw times) is [neutralised](neutralise) where it
+//! is placed, so that columns stay aligned and the live bar, which indicatif draws, gets only
+//! inert text; every write then goes through [`out`].
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -9,8 +12,11 @@ use chrono::TimeZone;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use progress_client::{Progress, StepStatus};
 
+use crate::exit::Failure;
 use crate::format;
 use crate::json;
+use crate::out;
+use crate::safe_text::{neutralise, neutralise_lines};
 
 /// The `get` table, times in `tz` (labelled `tz_label` in the header).
 ///
@@ -48,12 +54,12 @@ where
                 if s.name.is_empty() {
                     "(unnamed)".to_owned()
                 } else {
-                    s.name.clone()
+                    neutralise(&s.name).into_owned()
                 },
                 if s.status.as_str().is_empty() {
                     "(none)".to_owned()
                 } else {
-                    s.status.as_str().to_owned()
+                    neutralise(s.status.as_str()).into_owned()
                 },
                 format::step_time_in(s.start_time.as_ref(), tz),
                 format::step_time_in(s.end_time.as_ref(), tz),
@@ -113,21 +119,22 @@ impl StepTracker {
 /// `step 2/4 disk_expansion`, or what stands in for a current step when none is running.
 pub fn current_step_label(progress: &Progress) -> String {
     let n = progress.steps.len();
+    let name = |i: usize| neutralise(&progress.steps[i].name);
     if let Some(i) = progress.current_step_index() {
-        return format!("step {}/{n} {}", i + 1, progress.steps[i].name);
+        return format!("step {}/{n} {}", i + 1, name(i));
     }
     if progress.is_complete() {
         return "all steps completed".to_owned();
     }
     if let Some(i) = progress.failed_step() {
-        return format!("step {}/{n} {} failed", i + 1, progress.steps[i].name);
+        return format!("step {}/{n} {} failed", i + 1, name(i));
     }
     if let Some(i) = progress
         .steps
         .iter()
         .position(|s| s.status == StepStatus::Waiting)
     {
-        return format!("next: step {}/{n} {}", i + 1, progress.steps[i].name);
+        return format!("next: step {}/{n} {}", i + 1, name(i));
     }
     if n == 0 {
         "no steps reported".to_owned()
@@ -152,7 +159,13 @@ pub fn status_line(progress: &Progress) -> String {
 /// One line about a step that has just ended: `pre_check COMPLETED in 2s (08:00:03 - 08:00:05)`.
 pub fn ended_step_line(progress: &Progress, i: usize) -> String {
     let s = &progress.steps[i];
-    let mut line = format!("step {}/{} {} {}", i + 1, progress.steps.len(), s.name, s.status);
+    let mut line = format!(
+        "step {}/{} {} {}",
+        i + 1,
+        progress.steps.len(),
+        neutralise(&s.name),
+        neutralise(s.status.as_str())
+    );
     if let Some(took) = format::step_took(s.start_time.as_ref(), s.end_time.as_ref()) {
         let _ = write!(line, " in {took}");
     }
@@ -219,41 +232,46 @@ impl Watcher {
     }
 
     /// A line of text before watching starts (text modes only).
-    pub fn intro(&self, text: &str) {
+    pub fn intro(&self, text: &str) -> Result<(), Failure> {
         match self {
-            Watcher::Bar(b) => b.bar.println(text),
-            Watcher::Plain(_) => println!("{text}"),
-            Watcher::Json => {}
+            Watcher::Bar(b) => {
+                b.bar.println(neutralise_lines(text));
+                Ok(())
+            }
+            Watcher::Plain(_) => out::line(text),
+            Watcher::Json => Ok(()),
         }
     }
 
     /// After each successful poll.
-    pub fn update(&mut self, progress: &Progress) {
+    pub fn update(&mut self, progress: &Progress) -> Result<(), Failure> {
         match self {
-            Watcher::Bar(b) => b.update(progress),
+            Watcher::Bar(b) => {
+                b.update(progress);
+                Ok(())
+            }
             Watcher::Plain(p) => p.update(progress),
             Watcher::Json => {
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{}", json::progress_line(progress));
-                let _ = out.flush();
+                let mut line = json::progress_line(progress);
+                line.push('\n');
+                out::data(line.as_bytes())
             }
         }
     }
 
     /// When the wait has ended (on a failure the caller prints the error).
-    pub fn finish(&mut self, end: End<'_>, waited: Duration) {
+    pub fn finish(&mut self, end: End<'_>, waited: Duration) -> Result<(), Failure> {
         match self {
             Watcher::Bar(b) => b.finish(end, waited),
-            Watcher::Plain(_) => {
-                if let End::Completed(p) = end {
-                    println!(
-                        "[{}] {}",
-                        format::clock_time_local(now_ms()),
-                        completed_line(p, waited)
-                    );
-                }
-            }
-            Watcher::Json => {}
+            Watcher::Plain(_) => match end {
+                End::Completed(p) => out::line(&format!(
+                    "[{}] {}",
+                    format::clock_time_local(now_ms()),
+                    completed_line(p, waited)
+                )),
+                _ => Ok(()),
+            },
+            Watcher::Json => Ok(()),
         }
     }
 }
@@ -266,11 +284,11 @@ pub struct PlainWatcher {
 }
 
 impl PlainWatcher {
-    fn update(&mut self, progress: &Progress) {
+    fn update(&mut self, progress: &Progress) -> Result<(), Failure> {
         let stamp = format::clock_time_local(now_ms());
-        let mut out = std::io::stdout().lock();
+        let mut text = String::new();
         for i in self.steps.newly_ended(progress) {
-            let _ = writeln!(out, "[{stamp}] {}", ended_step_line(progress, i));
+            let _ = writeln!(text, "[{stamp}] {}", ended_step_line(progress, i));
         }
         let key = (
             progress.percentage,
@@ -281,10 +299,10 @@ impl PlainWatcher {
                 .collect(),
         );
         if self.last_key.as_ref() != Some(&key) && !progress.is_complete() {
-            let _ = writeln!(out, "[{stamp}] {}", status_line(progress));
+            let _ = writeln!(text, "[{stamp}] {}", status_line(progress));
         }
         self.last_key = Some(key);
-        let _ = out.flush();
+        out::text(&text)
     }
 }
 
@@ -316,6 +334,7 @@ impl BarWatcher {
         bar.set_style(style);
         bar.set_message("waiting for the first answer");
         bar.enable_steady_tick(Duration::from_millis(120));
+        out::set_live_bar(Some(bar.clone()));
         BarWatcher {
             bar,
             eta,
@@ -346,19 +365,24 @@ impl BarWatcher {
         }
     }
 
-    fn finish(&mut self, end: End<'_>, waited: Duration) {
+    fn finish(&mut self, end: End<'_>, waited: Duration) -> Result<(), Failure> {
+        out::set_live_bar(None);
         match end {
             End::Completed(p) => {
                 self.bar.finish_and_clear();
-                println!("✔ {}", completed_line(p, waited));
+                out::line(&format!("✔ {}", completed_line(p, waited)))
             }
             // The terminal has echoed `^C` after the bar (possibly wrapping to a new line):
             // clear the line the cursor is on rather than redraw a second bar under the first.
-            End::Interrupted => self.bar.finish_and_clear(),
+            // The same when the terminal went away.
+            End::Interrupted | End::OutputGone => {
+                self.bar.finish_and_clear();
+                Ok(())
+            }
             // Keep the last state on screen, and end its line so the error starts on its own.
             End::Failed => {
                 self.bar.abandon();
-                println!();
+                out::line("")
             }
         }
     }
@@ -373,6 +397,8 @@ pub enum End<'a> {
     Interrupted,
     /// Any other failure (the caller prints the error).
     Failed,
+    /// stdout cannot be written any more: nothing more is printed.
+    OutputGone,
 }
 
 #[cfg(test)]
@@ -426,6 +452,44 @@ disk_expansion   IN_PROGRESS  2025-11-17 11:28:31  -                    -
 rolling_scaling  WAITING      -                    -                    -
 ";
         assert_eq!(t, want);
+    }
+
+    #[test]
+    fn server_text_is_neutralised_wherever_it_is_shown() {
+        let mut p = running();
+        p.steps[0].name = "pre\x1b]0;pwned\x07".into();
+        p.steps[1].name = "disk\x1b[2J".into();
+        p.steps[2].status = StepStatus::Other("\u{9b}31m\r".into());
+        p.steps[2].start_time = Some(TimeValue::Raw("\x1b[1A".into()));
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let table = table_in(&p, &utc, "UTC+00:00");
+        let label = current_step_label(&p);
+        let status = status_line(&p);
+        let ended = ended_step_line(&p, 0);
+        for shown in [&table, &label, &status, &ended] {
+            assert!(
+                !shown.chars().any(|c| c != '\n' && crate::safe_text::is_unsafe(c)),
+                "{shown:?}"
+            );
+        }
+        assert_eq!(label, "step 2/3 disk\\x1b[2J");
+        assert!(
+            ended.starts_with("step 1/3 pre\\x1b]0;pwned\\x07 COMPLETED"),
+            "{ended}"
+        );
+        // Columns stay aligned on the text as shown.
+        let rows: Vec<&str> = table.lines().skip(3).collect();
+        assert_eq!(
+            rows[3],
+            "rolling_scaling      \\u{9b}31m\\r  \\x1b[1A              -                    -"
+        );
+        let status_col = rows[0].find("STATUS").unwrap();
+        assert!(
+            rows[1..]
+                .iter()
+                .all(|r| r.chars().nth(status_col - 1) == Some(' ')),
+            "{table}"
+        );
     }
 
     #[test]

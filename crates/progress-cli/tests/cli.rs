@@ -6,6 +6,7 @@
 //! credentials file, no proxy.
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -532,6 +533,23 @@ fn exit_4_when_max_wait_passes() {
 }
 
 #[test]
+fn watch_says_when_the_client_raises_the_interval_to_its_floor() {
+    let emu = emulator();
+    let mut args = task_args("watch", &emu, "long");
+    args.extend(["--interval", "0.001", "--max-wait", "0.3"].map(String::from));
+    let o = run_args(with_creds("floor"), &args);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    let floor = progress_core::defaults::MIN_POLL_INTERVAL_LOOPBACK.as_secs_f64();
+    assert!(
+        o.stdout.contains(&format!(
+            "polling every {floor}s (the shortest interval for this endpoint)"
+        )),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
 fn exit_130_on_ctrl_c() {
     let emu = emulator();
     let mut c = with_creds("sigint");
@@ -639,24 +657,19 @@ fn demo_plays_the_built_in_expansion_to_the_end() {
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
-#[test]
-fn watch_draws_a_live_bar_on_a_terminal() {
-    // `script` (util-linux) gives the binary a pseudo-terminal; without it, nothing to test.
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: no `script` command for a pseudo-terminal");
-        return;
-    }
-    let emu = emulator();
-    let mut args = task_args("watch", &emu, "quick");
-    args.extend(["--interval", "0.2"].map(String::from));
+/// `script` (util-linux, in every Debian/Ubuntu base system) running the binary with `args` on
+/// a pseudo-terminal, with the test credentials. Its stdin is what is typed on that terminal;
+/// its stdout is everything the terminal received (`\n` arrives as `\r\n`).
+fn in_pty(tag: &str, args: &[String]) -> Command {
     // Every argument is free of spaces and quotes, so a plain join is a correct shell line.
     let line = std::iter::once(env!("CARGO_BIN_EXE_dms-progress").to_owned())
-        .chain(args)
+        .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
+    assert!(!line.contains(['\'', '"', '\\']), "{line}");
     let mut c = Command::new("script");
     c.env_clear()
-        .env("HOME", empty_home("tty"))
+        .env("HOME", empty_home(tag))
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TERM", "xterm-256color")
         .env("HUAWEICLOUD_SDK_AK", AK)
@@ -664,7 +677,15 @@ fn watch_draws_a_live_bar_on_a_terminal() {
         .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", TOKEN)
         .args(["-qec", &line, "/dev/null"])
         .stdin(Stdio::null());
-    let o = run(c);
+    c
+}
+
+#[test]
+fn watch_draws_a_live_bar_on_a_terminal() {
+    let emu = emulator();
+    let mut args = task_args("watch", &emu, "quick");
+    args.extend(["--interval", "0.2"].map(String::from));
+    let o = run(in_pty("tty", &args));
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains('\r'), "redrawn in place: {:?}", o.stdout);
     assert!(o.stdout.contains("ETA"), "{}", o.stdout);
@@ -679,4 +700,532 @@ fn watch_draws_a_live_bar_on_a_terminal() {
         o.stdout
     );
     assert!(o.stdout.contains("✔ completed: 2 steps"), "{}", o.stdout);
+    let screen = screen(&o.stdout);
+    assert_eq!(
+        screen.last().map(String::as_str),
+        Some(""),
+        "the bar is replaced by the summary: {screen:#?}"
+    );
+    assert!(
+        screen[screen.len() - 2].starts_with("✔ completed: 2 steps"),
+        "{screen:#?}"
+    );
+}
+
+/// What a terminal shows after receiving `output`, line by line: characters written at the
+/// cursor, `\r`, `\n`, and the CSI sequences indicatif uses (cursor up/down/column, erase in
+/// line, erase below); other sequences (colours, cursor visibility) change no text.
+fn screen(output: &str) -> Vec<String> {
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = output.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => col = 0,
+            '\n' => {
+                row += 1;
+                col = 0;
+            }
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut params = String::new();
+                let mut action = None;
+                for p in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&p) {
+                        action = Some(p);
+                        break;
+                    }
+                    params.push(p);
+                }
+                let n = params.parse::<usize>().unwrap_or(1).max(1);
+                let line = &mut lines[row];
+                match (action, params.as_str()) {
+                    (Some('A'), _) => row = row.saturating_sub(n),
+                    (Some('B'), _) => row += n,
+                    (Some('G'), _) => col = n - 1,
+                    (Some('K'), "2") => line.clear(),
+                    (Some('K'), "" | "0") => line.truncate(col),
+                    (Some('K'), "1") => line.iter_mut().take(col + 1).for_each(|c| *c = ' '),
+                    (Some('J'), "" | "0") => {
+                        line.truncate(col);
+                        lines.truncate(row + 1);
+                    }
+                    _ => {}
+                }
+            }
+            '\x1b' => {
+                chars.next();
+            }
+            c if c.is_control() => {}
+            c => {
+                let line = &mut lines[row];
+                if line.len() < col {
+                    line.resize(col, ' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+        while lines.len() <= row {
+            lines.push(Vec::new());
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_screen_model_reads_carriage_returns_and_line_clears() {
+    assert_eq!(screen("abc\rX"), ["Xbc"]);
+    assert_eq!(screen("bar 10%\r\x1b[2Kinterrupted\r\n"), ["interrupted", ""]);
+    assert_eq!(screen("bar 10%^Cinterrupted\r\n"), ["bar 10%^Cinterrupted", ""]);
+    assert_eq!(screen("a\r\nb\x1b[1A\r\x1b[2K\x1b[31mc\x1b[0m"), ["c", "b"]);
+}
+
+/// A local HTTP server that answers every request with `response` (`None`: accepts and
+/// never answers), one request per connection. Its endpoint.
+fn scripted_server(response: Option<Vec<u8>>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let Some(response) = &response else {
+                held.push(conn);
+                continue;
+            };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let _ = std::io::Write::write_all(&mut conn, response);
+        }
+    });
+    endpoint
+}
+
+/// An HTTP/1.1 response with a JSON body and the given extra header lines.
+fn http_response(status: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// `get`/`watch` arguments for any task on `endpoint`.
+fn endpoint_args(cmd: &str, endpoint: &str) -> Vec<String> {
+    [
+        cmd,
+        "--endpoint",
+        endpoint,
+        "--project-id",
+        PROJECT,
+        "--instance-id",
+        INSTANCE,
+        "--task-id",
+        "t",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A character a terminal would act on, other than the line breaks of the output itself.
+fn is_terminal_control(c: char) -> bool {
+    (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn assert_inert(what: &str, text: &str) {
+    assert!(
+        !text.chars().any(is_terminal_control),
+        "{what} reaches the terminal raw: {text:?}"
+    );
+}
+
+#[test]
+fn server_text_never_reaches_the_terminal_raw() {
+    // Set the window title, clear the screen, move up and erase a line, CSI as C1, a bidi
+    // override: in every field the server controls.
+    let progress = r#"{"progress_percentage": 40, "remain_time": 10, "step_list": [
+        {"name": "pre\u001b]0;pwned\u0007_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208},
+        {"name": "disk\u001b[2J\u001b[H_expansion", "statue": "IN_PROGRESS", "start_time": "\u001b[1A\u001b[2Ksoon", "end_time": null},
+        {"name": "rolling\u202e_scaling", "statue": "\u009b31mWAITING\r", "start_time": null, "end_time": null}]}"#;
+    let endpoint = scripted_server(Some(http_response("200 OK", "", progress)));
+
+    let o = run_args(with_creds("hostile-get"), &endpoint_args("get", &endpoint));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_inert("get", &o.stdout);
+    for shown in [
+        "pre\\x1b]0;pwned\\x07_check",
+        "disk\\x1b[2J\\x1b[H_expansion",
+        "\\x1b[1A\\x1b[2Ksoon",
+        "rolling\\u{202e}_scaling",
+        "\\u{9b}31mWAITING\\r",
+    ] {
+        assert!(o.stdout.contains(shown), "{shown} in {}", o.stdout);
+    }
+
+    let mut args = endpoint_args("watch", &endpoint);
+    args.extend(["--interval", "0.2", "--max-wait", "0.5"].map(String::from));
+    let o = run_args(with_creds("hostile-watch"), &args);
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert_inert("watch", &o.stdout);
+    assert_inert("the --max-wait message", &o.stderr);
+    assert!(
+        o.stdout
+            .contains("step 1/3 pre\\x1b]0;pwned\\x07_check COMPLETED"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stderr.contains("step \"disk\\x1b[2J\\x1b[H_expansion\""),
+        "{}",
+        o.stderr
+    );
+
+    // JSON escapes them and reads back as sent.
+    let mut args = endpoint_args("get", &endpoint);
+    args.extend(["--output", "json"].map(String::from));
+    let o = run_args(with_creds("hostile-json"), &args);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_inert("--output json", &o.stdout);
+    let v = parse_json(o.stdout.trim());
+    assert_eq!(v["steps"][2]["name"], "rolling\u{202e}_scaling");
+    assert_eq!(v["steps"][2]["status"], "\u{9b}31mWAITING\r");
+
+    // An API error: its code and message, and a request id in C1 bytes.
+    let error =
+        r#"{"error_code": "DMS.\u001b[2J", "error_msg": "denied\r\u001b[1A\u001b[2Kall fine\n\u009b2J"}"#;
+    let endpoint = scripted_server(Some(http_response(
+        "400 Bad Request",
+        "X-Request-Id: req-\u{9b}2J\r\n",
+        error,
+    )));
+    let o = run_args(with_creds("hostile-error"), &endpoint_args("get", &endpoint));
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_inert("the API error", &o.stderr);
+    assert!(o.stderr.contains("error code: DMS.\\x1b[2J"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("message:    denied\\r\\x1b[1A\\x1b[2Kall fine\\n\\u{9b}2J"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// Runs `cmd` with stdout a pipe whose reader has already gone; its exit code, stderr and
+/// how long it ran.
+fn run_into_closed_pipe(mut cmd: Command) -> (i32, String, Duration) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2(2) writes two new descriptors into `fds`; close-on-exec, so no other
+    // child spawned meanwhile inherits the read end.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both descriptors were just created and are owned by nothing else.
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(reader);
+    cmd.stdout(writer).stderr(Stdio::piped());
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_no_secret("", &stderr);
+    (
+        out.status.code().expect("exited, not killed"),
+        stderr,
+        started.elapsed(),
+    )
+}
+
+/// Every command's arguments, against `emu`: each writes to stdout at once.
+fn every_command(emu: &RunningEmulator) -> Vec<Vec<String>> {
+    let with = |mut args: Vec<String>, more: &[&str]| {
+        args.extend(more.iter().map(|s| s.to_string()));
+        args
+    };
+    vec![
+        vec!["regions".into()],
+        task_args("get", emu, "done"),
+        with(task_args("get", emu, "done"), &["--output", "json"]),
+        // A ten-minute task: today's watch would poll it until --max-wait.
+        with(
+            task_args("watch", emu, "long"),
+            &["--interval", "0.2", "--max-wait", "30"],
+        ),
+        with(
+            task_args("watch", emu, "long"),
+            &["--interval", "0.2", "--max-wait", "30", "--output", "json"],
+        ),
+        vec!["demo".into()],
+        vec!["completions".into(), "bash".into()],
+        vec!["man".into()],
+        vec!["--help".into()],
+    ]
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly_with_141() {
+    let emu = emulator();
+    for args in every_command(&emu) {
+        let mut c = with_creds("closed-pipe");
+        c.args(&args);
+        let (code, stderr, took) = run_into_closed_pipe(c);
+        assert_eq!(code, 141, "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}: nothing on stderr");
+        assert!(took < Duration::from_secs(10), "{args:?} took {took:?}");
+    }
+}
+
+#[test]
+fn a_full_stdout_is_one_line_on_stderr_and_exit_1() {
+    let emu = emulator();
+    for args in every_command(&emu) {
+        let mut c = with_creds("dev-full");
+        c.args(&args).stdout(std::fs::File::create("/dev/full").unwrap());
+        let o = run(c);
+        assert_eq!(o.code, 1, "{args:?}: {}", o.stderr);
+        assert_eq!(
+            o.stderr, "error: cannot write to stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn watch_stops_polling_once_head_has_read_its_line() {
+    let emu = emulator();
+    for output in ["json", "text"] {
+        // `watch ... | head -1`: read one line, then close the pipe.
+        let mut c = with_creds("head");
+        c.args(task_args("watch", &emu, "long"))
+            .args(["--interval", "0.2", "--max-wait", "60", "--output", output])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        assert!(!first.is_empty());
+        drop(stdout);
+        let closed = Instant::now();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let status = child.wait().unwrap();
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            tx.send((status, err)).unwrap();
+        });
+        let (status, err) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{output}: still polling 10 s after its reader left"));
+        assert_eq!(status.code(), Some(141), "{output}: {err}");
+        assert_eq!(err, "", "{output}");
+        assert!(
+            closed.elapsed() < Duration::from_secs(3),
+            "{output}: {:?}",
+            closed.elapsed()
+        );
+    }
+}
+
+#[test]
+fn head_c_never_makes_a_command_panic() {
+    // `get | head -c 10`, `regions | head -c 10`: whether the reader leaves before or after
+    // the last write is a race; either way the exit is 0 or 141 and stderr stays empty.
+    let emu = emulator();
+    for args in [vec!["regions".to_owned()], task_args("get", &emu, "done")] {
+        for _ in 0..10 {
+            let mut c = with_creds("head-c");
+            c.args(&args).stdout(Stdio::piped()).stderr(Stdio::piped());
+            let mut child = c.spawn().unwrap();
+            let mut first = [0u8; 10];
+            child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(
+                matches!(out.status.code(), Some(0 | 141)),
+                "{args:?}: {:?} {err}",
+                out.status
+            );
+            assert_eq!(err, "", "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn duration_flags_beyond_the_limit_are_usage_errors_naming_the_flag() {
+    let emu = emulator();
+    for (flag, value) in [
+        ("--max-wait", "1e19"),
+        ("--timeout", "1e19"),
+        ("--interval", "1e19"),
+        ("--interval", "-1"),
+        ("--interval", "NaN"),
+        ("--interval", "inf"),
+        ("--timeout", "1e-400"),
+        ("--max-wait", "2592001"),
+    ] {
+        let mut args = task_args("watch", &emu, "quick");
+        args.extend([flag, value].map(String::from));
+        let o = run_args(with_creds("durations"), &args);
+        assert_eq!(o.code, 2, "{flag} {value}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(&format!("'{flag} <S>'")),
+            "{flag} {value}: {}",
+            o.stderr
+        );
+    }
+    let mut args = task_args("watch", &emu, "quick");
+    args.extend(["--retries", "4000000000"].map(String::from));
+    let o = run_args(with_creds("durations"), &args);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--retries"), "{}", o.stderr);
+}
+
+#[test]
+fn an_endpoint_with_a_password_is_refused_without_showing_it() {
+    let mut args = endpoint_args("get", "https://admin:hunter2@dms.example.com");
+    let o = run_args(with_creds("userinfo"), &args);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("https://<redacted>@dms.example.com"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("user information"), "{}", o.stderr);
+    assert!(!o.stderr.contains("hunter2"), "{}", o.stderr);
+
+    // The same through the region override variable.
+    args = endpoint_args("get", "");
+    args.splice(1..3, ["--region".to_owned(), "cn-north-4".to_owned()]);
+    let mut c = with_creds("userinfo");
+    c.env(
+        "HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4",
+        "https://admin:hunter2@gw.example.com",
+    )
+    .args(&args);
+    let o = run(c);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("<redacted>@gw.example.com"), "{}", o.stderr);
+    assert!(!o.stderr.contains("hunter2"), "{}", o.stderr);
+}
+
+#[test]
+fn interrupted_replaces_the_live_bar_after_the_grace_period() {
+    // A server that never answers: the poll in flight outlives the 2 s grace after Ctrl-C.
+    let endpoint = scripted_server(None);
+    let mut args = endpoint_args("watch", &endpoint);
+    args.extend(["--timeout", "60"].map(String::from));
+    let mut c = in_pty("grace", &args);
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut script = c.spawn().unwrap();
+    let mut terminal = script.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = terminal.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // Type Ctrl-C once the bar is on screen.
+    let mut shown = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !String::from_utf8_lossy(&shown).contains("waiting for the first answer") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        shown.extend(rx.recv_timeout(left).expect("the bar is drawn"));
+    }
+    let mut keyboard = script.stdin.take().unwrap();
+    std::io::Write::write_all(&mut keyboard, b"\x03").unwrap();
+    let typed = Instant::now();
+    while let Ok(more) = rx.recv_timeout(Duration::from_secs(10)) {
+        shown.extend(more);
+    }
+    let status = script.wait().unwrap();
+    drop(keyboard);
+    let shown = String::from_utf8(shown).unwrap();
+    assert_eq!(status.code(), Some(130), "{shown:?}");
+    assert!(typed.elapsed() < Duration::from_secs(15), "{:?}", typed.elapsed());
+    let screen = screen(&shown);
+    let line = screen
+        .iter()
+        .find(|l| l.contains("interrupted"))
+        .unwrap_or_else(|| panic!("no interrupted line: {screen:#?}"));
+    assert_eq!(line, "interrupted", "the bar's line is replaced: {screen:#?}");
+    assert!(
+        !screen.iter().any(|l| l.contains("waiting for the first answer")),
+        "no bar is left on screen: {screen:#?}"
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_are_printed_for_installing() {
+    let print = |args: &[&str]| {
+        let mut c = bare("completions");
+        c.args(args);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+        assert_eq!(o.stderr, "", "{args:?}");
+        o.stdout
+    };
+
+    // bash: loading the script registers the completion function for the command, and the
+    // function offers the commands and flags.
+    let bash = print(&["completions", "bash"]);
+    let dir = empty_home("completions");
+    let script = dir.join("dms-progress.bash");
+    std::fs::write(&script, &bash).unwrap();
+    let check = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c"])
+        .arg(
+            r#"source "$1" && complete -p dms-progress &&
+               COMP_WORDS=(dms-progress wa) COMP_CWORD=1 COMP_LINE="dms-progress wa" COMP_POINT=15 &&
+               _dms_progress dms-progress wa dms-progress && echo "words: ${COMPREPLY[*]}" &&
+               COMP_WORDS=(dms-progress watch --max) COMP_CWORD=2 &&
+               _dms_progress dms-progress --max watch && echo "flags: ${COMPREPLY[*]}""#,
+        )
+        .args(["bash", script.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(said.contains("-F _dms_progress dms-progress"), "{said}");
+    assert!(said.contains("words: watch"), "{said}");
+    assert!(said.contains("flags: --max-wait"), "{said}");
+
+    let zsh = print(&["completions", "zsh"]);
+    assert!(zsh.starts_with("#compdef dms-progress\n"), "{zsh}");
+    assert!(zsh.contains("--max-wait"), "{zsh}");
+    let fish = print(&["completions", "fish"]);
+    assert!(fish.contains("complete -c dms-progress"), "{fish}");
+    assert!(fish.contains("-l max-wait"), "{fish}");
+
+    let man = print(&["man"]);
+    assert!(man.contains("\n.TH dms-progress 1 "), "{man}");
+    for part in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH COMMANDS",
+        ".SS watch",
+        ".SH \"EXIT STATUS\"",
+    ] {
+        assert!(man.contains(part), "{part}: {man}");
+    }
+    assert!(
+        !man.chars().any(|c| c.is_control() && c != '\n'),
+        "plain roff text"
+    );
 }
