@@ -94,6 +94,18 @@ def e2e(res):
     return out
 
 
+def peer_runs(res, pattern):
+    """Pooled per-call µs of the runs matching `pattern` (same format as the e2e files)."""
+    lat = []
+    for path in sorted(res.glob(pattern)):
+        lines = path.read_text().split()
+        if len(lines) < 3 or lines[0] != "wall_ns":
+            raise SystemExit(f"{path}: no results (did the run fail?)")
+        lat.extend(int(x) / 1000 for x in lines[2:])
+    lat.sort()
+    return percentile(lat, 0.5) if lat else None
+
+
 def hyperfine(path):
     r = json.loads(path.read_text())["results"][0]
     times = sorted(r["times"])
@@ -289,6 +301,22 @@ def main(res_dir, out_path):
         add(f"| {label} | {num(r['median'])} µs | {num(r['p10'])} – {num(r['p90'])} µs | **{r['rps']:,.0f}** | "
             f"{ratio(r['rps'] / conc['raw']['rps'])} | {ratio(r['rps'] / conc['sdk']['rps'])} |")
     add("")
+    gosdk_err = res / "gosdk.running.err"
+    gosdk = peer_runs(res, "gosdk.waiting.seq.*")
+    ours_waiting = peer_runs(res, "gosdk.ours.seq.*")
+    if gosdk_err.exists() and gosdk is not None and ours_waiting is not None:
+        err = gosdk_err.read_text().strip().replace("|", "\\|")
+        add("**The official Go SDK** (`huaweicloud-sdk-go-v3`, `bench/go-sdk`), sequential, same run:")
+        add("")
+        add("| task | official Go SDK | our Go package | SDK ÷ ours |")
+        add("|---|---|---|---|")
+        verdict = "decoded" if not err else f"**fails**: `{err[:160]}…`"
+        add(f"| running (the table above) | {verdict} | {num(seq['go']['median'])} µs | — |")
+        add(f"| not started (no step times) | {num(gosdk)} µs | {num(ours_waiting)} µs | {ratio(gosdk / ours_waiting)} |")
+        add("")
+        add("It declares step times as strings while the service sends integers (epoch milliseconds), so")
+        add("it cannot read the progress of any task that has started (`tests/test_official_go_sdk.py`).")
+        add("")
     if parts:
         add("Where a Python call's time goes (same run, sequential, medians):")
         add("")

@@ -76,6 +76,7 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -I include bindings/c/example.c -o "$OUT/e
 # Go does not notice a rebuilt libdms_progress.a: remove the binary so that it is linked anew.
 rm -f "$OUT/bench-go"
 (cd bench/go && go build -o "$OUT/bench-go" .)
+(cd bench/go-sdk && go build -o "$OUT/bench-go-sdk" .)
 
 step "Python venvs (bench/out/venv/ours, bench/out/venv/sdk)"
 for side in ours sdk; do
@@ -144,6 +145,8 @@ PROJECT=0123456789abcdef0123456789abcdef
 INSTANCE=11111111-2222-3333-4444-555555555555
 TASK=bench000000000000000000000000001       # running for a day: stable answers
 DONE_TASK=bench000000000000000000000000002  # finished: bindings/c/example.c returns at once
+# Not started yet (no step times): the only kind of task the official Go SDK decodes.
+WAITING_TASK=bench000000000000000000000000003
 export HUAWEICLOUD_SDK_AK=DMSEMULATORDEMOAK00001 HUAWEICLOUD_SDK_SK=dms-emulator-demo-secret-key
 export HUAWEICLOUD_SDK_PROJECT_ID=$PROJECT
 # Nothing from a profile file or a region override may leak in.
@@ -166,6 +169,11 @@ for round in $(seq "$ROUNDS"); do
     "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
     "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 1 "$SDK_SEQ" > "$RES/e2e.sdk.seq.$round"
     "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
+    # The official Go SDK: on the running task (it fails to decode integer step times: the
+    # error is recorded), and timed on a task not started yet, which it can decode.
+    "$OUT/bench-go-sdk" "${ARGS[@]}" 1 1 > /dev/null 2> "$RES/gosdk.running.err" || true
+    "$OUT/bench-go-sdk" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.waiting.seq.$round"
+    "$OUT/bench-go" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.ours.seq.$round"
 done
 # Where the Python package's time goes: the same call from a worker thread (no helper thread
 # for Ctrl-C), and the copy of a result into Python objects alone.
