@@ -28,6 +28,7 @@
 
 mod auth;
 pub mod clock;
+pub mod connections;
 mod log;
 pub mod scenario;
 mod server;
@@ -43,6 +44,7 @@ use progress_core::{AkSk, Credentials, Secret};
 use tokio::sync::oneshot;
 
 pub use clock::{Clock, ManualClock};
+pub use connections::Limits;
 pub use scenario::{InstanceSpec, Scenario, ScenarioError, StepSpec, TaskSpec};
 pub use timeline::{StepSnapshot, TaskSnapshot, TaskStatus};
 
@@ -56,7 +58,8 @@ pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
 pub const DEFAULT_WORKER_THREADS: usize = 2;
 
 /// How to run an emulator. [`Default`] gives the demo scenario and the demo credentials on
-/// `127.0.0.1`, a free port, system clock, 2 worker threads, no request log.
+/// `127.0.0.1`, a free port, system clock, 2 worker threads, no request log, the default
+/// connection [`Limits`].
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Address to listen on; port 0 picks a free port.
@@ -77,6 +80,8 @@ pub struct EmulatorConfig {
     pub log_requests: bool,
     /// How far `X-Sdk-Date` may be from the clock.
     pub max_clock_skew: Duration,
+    /// Header and idle timeouts, and how many connections are held at most.
+    pub limits: Limits,
 }
 
 impl Default for EmulatorConfig {
@@ -91,6 +96,7 @@ impl Default for EmulatorConfig {
             worker_threads: DEFAULT_WORKER_THREADS,
             log_requests: false,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
+            limits: Limits::default(),
         }
     }
 }
@@ -130,6 +136,12 @@ impl EmulatorConfig {
     /// Turns the per-request log on stderr on or off.
     pub fn with_log_requests(mut self, on: bool) -> Self {
         self.log_requests = on;
+        self
+    }
+
+    /// Sets the connection limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -178,6 +190,14 @@ impl Emulator {
         if config.worker_threads == 0 {
             return Err(Error::Config("worker_threads must be at least 1".into()));
         }
+        if config.limits.max_connections == 0
+            || config.limits.header_timeout.is_zero()
+            || config.limits.idle_timeout.is_zero()
+        {
+            return Err(Error::Config(
+                "the connection limit and the header and idle timeouts must be above zero".into(),
+            ));
+        }
         if matches!(&config.iam_token, Some(t) if t.expose().is_empty()) {
             return Err(Error::Config("the IAM token must not be empty".into()));
         }
@@ -222,10 +242,12 @@ impl Emulator {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
+        let connections = connections::Registry::new(config.limits);
         let shared = Arc::new(server::Shared {
             state: Arc::clone(&state),
             ids: server::RequestIds::new(start_nanos),
             logger,
+            connections: Arc::clone(&connections),
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let thread = thread::Builder::new()
@@ -241,6 +263,7 @@ impl Emulator {
         Ok(RunningEmulator {
             addr,
             state,
+            connections,
             started_at,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -253,6 +276,7 @@ impl Emulator {
 pub struct RunningEmulator {
     addr: SocketAddr,
     state: Arc<service::State>,
+    connections: Arc<connections::Registry>,
     started_at: SystemTime,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
@@ -320,8 +344,14 @@ impl RunningEmulator {
         Some(task.snapshot(self.started_at, self.state.clock.now()))
     }
 
+    /// Connections held now (those being closed included).
+    pub fn open_connections(&self) -> usize {
+        self.connections.len()
+    }
+
     /// Stops accepting connections, gives open ones a moment to finish, and waits for the
-    /// server threads to end (request log flushed).
+    /// server threads to end (the request log written out, unless stderr is blocked: that
+    /// wait is bounded too).
     pub fn shutdown(mut self) {
         self.stop_inner();
     }

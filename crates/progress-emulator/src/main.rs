@@ -5,9 +5,10 @@ use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use progress_emulator::{Emulator, EmulatorConfig, Scenario};
+use progress_emulator::{Emulator, EmulatorConfig, Limits, Scenario};
 
 /// Exit status for a bad flag or a malformed scenario (clap uses it for usage errors too).
 const EXIT_USAGE: u8 = 2;
@@ -45,6 +46,19 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: u16,
 
+    /// Seconds a request head may take from its first byte to its end.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    header_timeout: Duration,
+
+    /// Seconds a connection may sit with no request in progress before it is closed.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds)]
+    idle_timeout: Duration,
+
+    /// Connections held at most; one more closes the least useful (slowest head, else
+    /// longest idle).
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+
     /// No per-request log lines on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -52,6 +66,16 @@ struct Args {
     /// Print the scenario (the demo one, or --scenario's after validation) as JSON and exit.
     #[arg(long)]
     print_scenario: bool,
+}
+
+/// A duration flag: seconds, fractions allowed, above 0 and at most a day.
+fn seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds above 0 and at most 86400"
+        )),
+    }
 }
 
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
@@ -107,7 +131,12 @@ fn main() -> ExitCode {
     let mut config = EmulatorConfig::default()
         .with_listen(listen)
         .with_scenario(scenario)
-        .with_log_requests(!args.quiet);
+        .with_log_requests(!args.quiet)
+        .with_limits(Limits {
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections as usize,
+        });
     config.worker_threads = usize::from(args.workers);
     let source =
         match (args.ak, args.sk) {

@@ -1,4 +1,6 @@
-//! The HTTP/1.1 server: hyper on a tokio runtime, keep-alive, one task per connection.
+//! The HTTP/1.1 server: hyper on a tokio runtime, keep-alive, half-close, one task per
+//! connection, each watched by [`crate::connections`] (header and idle timeouts, a cap on
+//! the connections held).
 //!
 //! Nothing here holds a lock across a request: the scenario and credentials are immutable,
 //! the clock is read once per request, request ids come from an atomic counter and log lines
@@ -17,10 +19,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
+use crate::connections::{Activity, Registry, Tracked, Verdict, CLOSE_GRACE};
 use crate::log::{Logger, Record};
 use crate::service::{handle, Incoming, Reply, State, CODE_BAD_REQUEST};
 
@@ -60,39 +62,89 @@ pub(crate) struct Shared {
     pub state: Arc<State>,
     pub ids: RequestIds,
     pub logger: Option<Logger>,
+    pub connections: Arc<Registry>,
 }
 
 /// Accepts connections until `stop` fires, then gives open connections [`GRACE`] to finish.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut stop: oneshot::Receiver<()>) {
-    let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
-    http.keep_alive(true).title_case_headers(true);
+    // Half-close: a client may shut its write side right after its request and still read
+    // the answer.
+    http.keep_alive(true).title_case_headers(true).half_close(true);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let shared = Arc::clone(&shared);
-                    let conn = http.serve_connection(
-                        TokioIo::new(stream),
-                        service_fn(move |req| respond(Arc::clone(&shared), req)),
-                    );
-                    let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
-                        let _ = conn.await;
-                    });
+                Ok((stream, _peer)) => match shared.connections.admit() {
+                    Some(member) => {
+                        tokio::spawn(serve_connection(http.clone(), stream, Arc::clone(&shared), member));
+                    }
+                    // Every held connection is answering a request: no room for this one.
+                    None => drop(stream),
+                },
+                // Out of file descriptors and the like: free one, wait a little rather than spin.
+                Err(_) => {
+                    shared.connections.make_room();
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-                // Out of file descriptors and the like: wait a little rather than spin.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
             _ = &mut stop => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+    shared.connections.close_all(GRACE).await;
 }
 
-async fn respond(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Full<Bytes>>, Infallible> {
+/// Serves one connection until the client leaves, a limit closes it, or it is asked to close.
+async fn serve_connection(
+    http: http1::Builder,
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    member: crate::connections::Membership,
+) {
+    let _ = stream.set_nodelay(true);
+    let activity = Arc::clone(&member.activity);
+    let io = TokioIo::new(Tracked::new(stream, Arc::clone(&activity)));
+    let handler_activity = Arc::clone(&activity);
+    let limits = *shared.connections.limits();
+    let conn = http.serve_connection(
+        io,
+        service_fn(move |req| respond(Arc::clone(&shared), Arc::clone(&handler_activity), req)),
+    );
+    tokio::pin!(conn);
+    let mut check_at = Instant::now();
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            _ = tokio::time::sleep_until(check_at.into()) => {
+                match activity.verdict(&limits, Instant::now()) {
+                    Verdict::KeepUntil(at) => check_at = at,
+                    // Dropping the connection closes the socket; no answer is in flight.
+                    Verdict::Close => break,
+                }
+            }
+            _ = activity.close_requested() => {
+                // Idle: closes at once; answering: finishes that answer first.
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(CLOSE_GRACE, conn.as_mut()).await;
+                break;
+            }
+        }
+    }
+    drop(member);
+}
+
+async fn respond(
+    shared: Arc<Shared>,
+    activity: Arc<Activity>,
+    req: Request<Body>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    activity.handler_started();
+    let response = answer(&shared, req).await;
+    activity.handler_ended(Instant::now());
+    Ok(response)
+}
+
+async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = shared.ids.next();
     let (parts, body) = req.into_parts();
@@ -129,17 +181,17 @@ async fn respond(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Ful
     );
     if let Some(logger) = &shared.logger {
         // Formatting happens on the log thread; the handler only moves what it already has.
-        logger.log(Record {
-            at: SystemTime::now(),
-            method: parts.method,
-            uri: parts.uri,
-            status: reply.status,
+        logger.log(Record::new(
+            SystemTime::now(),
+            parts.method.as_str(),
+            parts.uri.path(),
+            reply.status,
             request_id,
-            elapsed: started.elapsed(),
-            error_code: reply.error_code,
-        });
+            started.elapsed(),
+            reply.error_code,
+        ));
     }
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

@@ -189,3 +189,79 @@ fn malformed_scenarios_and_bad_flags_exit_2_with_a_message() {
     assert_eq!(v["instances"][0]["tasks"][0]["steps"][0]["seconds"], 1.5);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Resident memory of process `pid`, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+#[test]
+fn a_stderr_nobody_reads_neither_blocks_requests_nor_pins_memory_nor_holds_up_sigterm() {
+    // The request log is on (no --quiet) and stderr is a pipe this test never reads.
+    let (mut child, lines) = start(command().args(["--listen", "127.0.0.1:0"]));
+    let port: u16 = lines[0].rsplit(':').next().unwrap().parse().unwrap();
+    let pid = child.id();
+    let baseline = rss_kib(pid);
+
+    // 1,500 requests with a 128 KiB header each on one keep-alive connection: their 300-byte
+    // log lines fill the pipe after a few hundred, and the rest must neither wait for it nor
+    // keep 128 KiB request heads alive in the log's queue.
+    let filler = "a".repeat(128 * 1024);
+    let path = format!("/nope/{}", "p".repeat(200));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nX-Filler: {filler}\r\n\r\n");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let started = Instant::now();
+    for i in 0..1500 {
+        std::io::Write::write_all(&mut s, request.as_bytes()).unwrap();
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 404"), "request {i}: {status:?}");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+    }
+    eprintln!("1,500 requests in {:?}", started.elapsed());
+    let grown_mib = rss_kib(pid).saturating_sub(baseline) / 1024;
+    eprintln!("RSS grew by {grown_mib} MiB");
+    assert!(
+        grown_mib < 64,
+        "RSS grew by {grown_mib} MiB while the log was blocked"
+    );
+    drop((s, reader));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("dms-emulator did not stop within 5 s of SIGTERM with its stderr blocked");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}

@@ -73,6 +73,11 @@ impl Conn {
         }
     }
 
+    /// The socket, for tests that go on by hand.
+    pub fn into_stream(self) -> TcpStream {
+        self.reader.into_inner()
+    }
+
     /// Sends `method target` with exactly `headers` (add `Host` yourself) and reads the reply.
     pub fn send(&mut self, method: &str, target: &str, headers: &[(String, String)]) -> Response {
         let mut req = format!("{method} {target} HTTP/1.1\r\n");
