@@ -132,16 +132,21 @@ step "start dms-emulator"
 unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
 export NO_PROXY=127.0.0.1
 EMU_LOG=$OUT/emulator.out
-target/release/dms-emulator --listen 127.0.0.1:0 --quiet --scenario bench/scenario.json > "$EMU_LOG" 2>&1 &
+EMU_ENV=$OUT/emulator.env
+rm -f "$EMU_ENV"
+target/release/dms-emulator --listen 127.0.0.1:0 --quiet --scenario bench/scenario.json \
+    --env-file "$EMU_ENV" > "$EMU_LOG" 2>&1 &
 EMU_PID=$!
 trap 'kill "$EMU_PID" 2>/dev/null || true' EXIT
+# The start-up facts appear, complete, once the emulator accepts connections.
 for _ in $(seq 100); do
-    grep -q '^ready$' "$EMU_LOG" && break
+    [ -f "$EMU_ENV" ] && break
     sleep 0.1
 done
-grep -q '^ready$' "$EMU_LOG" || { cat "$EMU_LOG" >&2; exit 1; }
-ENDPOINT=$(sed -n 's/^listening on //p' "$EMU_LOG")
-PROJECT=0123456789abcdef0123456789abcdef
+[ -f "$EMU_ENV" ] || { cat "$EMU_LOG" >&2; exit 1; }
+. "$EMU_ENV"
+ENDPOINT=$DMS_EMULATOR_ENDPOINT
+PROJECT=$DMS_EMULATOR_PROJECT_ID
 INSTANCE=11111111-2222-3333-4444-555555555555
 TASK=bench000000000000000000000000001       # running for a day: stable answers
 DONE_TASK=bench000000000000000000000000002  # finished: bindings/c/example.c returns at once

@@ -8,6 +8,7 @@ Usage::
         emu.endpoint                             # "http://127.0.0.1:PORT"
         emu.ak, emu.sk, emu.project_id           # demo credentials, scenario project
         emu.tasks[0].instance_id, emu.tasks[0].task_id
+        emu.startup                              # the start-up line, parsed (a dict)
 
     scenario = {"project_id": "p", "instances": [{"instance_id": "i", "tasks": [
         {"task_id": "t", "steps": [{"name": "pre_check", "seconds": 1}]}]}]}
@@ -17,7 +18,8 @@ Usage::
 The binary is ``$DMS_EMULATOR_BIN``, else ``<repo>/target/debug/dms-emulator`` (build it with
 ``cargo build -p progress-emulator``). A missing binary raises ``FileNotFoundError``: tests
 that need the emulator fail rather than skip. The emulator listens on ``127.0.0.1:0`` (a free
-port) with ``--quiet``; its stderr is kept in :attr:`Emulator.stderr` after it stops.
+port) with ``--quiet``; its stderr is kept in :attr:`Emulator.stderr` after it stops. What it
+says about itself comes from its one JSON start-up line (documented in docs/emulator.md).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def binary_path() -> Path:
 
 @dataclass(frozen=True)
 class Task:
-    """One task announced by the emulator at start-up."""
+    """One task of the emulator's scenario, from its start-up line."""
 
     project_id: str
     instance_id: str
@@ -97,6 +99,8 @@ class Emulator:
         self.host: str = ""
         self.port: int = 0
         self.tasks: List[Task] = []
+        self.startup: Dict[str, Any] = {}
+        self.startup_line: str = ""
         self.stderr: str = ""
         self.returncode: Optional[int] = None
         self._proc: Optional[subprocess.Popen] = None
@@ -105,15 +109,8 @@ class Emulator:
 
     @property
     def project_id(self) -> str:
-        """The scenario's project id (from the task lines; the demo's when there are none)."""
-        if self.tasks:
-            return self.tasks[0].project_id
-        if isinstance(self._scenario, dict):
-            return self._scenario["project_id"]
-        if self._scenario is not None:
-            with open(self._scenario) as f:
-                return json.load(f)["project_id"]
-        return DEMO_PROJECT_ID
+        """The scenario's project id, as the emulator announced it."""
+        return self.startup["project_id"]
 
     def task(self, task_id: str) -> Task:
         """The announced task with this id."""
@@ -123,7 +120,7 @@ class Emulator:
         raise KeyError(task_id)
 
     def start(self) -> "Emulator":
-        """Starts the process and waits for its ``ready`` line."""
+        """Starts the process and waits for its start-up line."""
         args = [str(self._binary or binary_path()), "--listen", "127.0.0.1:0"]
         if self._quiet:
             args.append("--quiet")
@@ -170,35 +167,31 @@ class Emulator:
         return self
 
     def _read_startup(self, lines: "queue.Queue[Optional[str]]") -> None:
-        deadline = time.monotonic() + self._startup_timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = lines.get(timeout=max(remaining, 0.001))
-            except queue.Empty:
-                raise EmulatorError(
-                    f"dms-emulator printed no `ready` line within {self._startup_timeout}s"
-                    f"{self._stderr_excerpt()}"
-                ) from None
-            if line is None:
-                code = self._proc.wait(timeout=10) if self._proc else None
-                raise EmulatorError(f"dms-emulator exited with status {code} before it was ready{self._stderr_excerpt()}")
-            if line.startswith("listening on "):
-                self.endpoint = line[len("listening on ") :].strip()
-                hostport = self.endpoint.split("://", 1)[1]
-                self.host, _, port = hostport.rpartition(":")
-                self.port = int(port)
-            elif line.startswith("demo credentials: "):
-                fields = dict(f.split("=", 1) for f in line[len("demo credentials: ") :].split())
-                self.ak = fields["HUAWEICLOUD_SDK_AK"]
-                self.sk = fields["HUAWEICLOUD_SDK_SK"]
-            elif line.startswith("task "):
-                fields = dict(f.split("=", 1) for f in line[len("task ") :].split())
-                self.tasks.append(Task(fields["project_id"], fields["instance_id"], fields["task_id"]))
-            elif line == "ready":
-                if not self.endpoint:
-                    raise EmulatorError("dms-emulator said ready before `listening on`")
-                return
+        try:
+            line = lines.get(timeout=self._startup_timeout)
+        except queue.Empty:
+            raise EmulatorError(
+                f"dms-emulator printed no start-up line within {self._startup_timeout}s{self._stderr_excerpt()}"
+            ) from None
+        if line is None:
+            code = self._proc.wait(timeout=10) if self._proc else None
+            raise EmulatorError(f"dms-emulator exited with status {code} before it was ready{self._stderr_excerpt()}")
+        try:
+            startup = json.loads(line)
+        except ValueError:
+            raise EmulatorError(f"dms-emulator's start-up line is not JSON: {line!r}") from None
+        self.startup_line, self.startup = line, startup
+        self.endpoint = startup["endpoint"]
+        self.host, _, port = self.endpoint.split("://", 1)[1].rpartition(":")
+        self.port = int(port)
+        self.ak = startup["ak"]
+        if startup["sk"] is not None:
+            self.sk = startup["sk"]
+        self.tasks = [
+            Task(startup["project_id"], inst["instance_id"], task_id)
+            for inst in startup["instances"]
+            for task_id in inst["task_ids"]
+        ]
 
     def _stderr_excerpt(self) -> str:
         if self._stderr_file is None:

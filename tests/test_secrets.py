@@ -34,7 +34,7 @@ from typing import Callable, Dict, Iterator, List, Optional
 import pytest
 
 import dms_progress
-from emulator_harness import REPO_ROOT, Emulator
+from emulator_harness import REPO_ROOT, Emulator, binary_path
 
 SK = "SK-CANARY-7f3a9c"
 TOKEN = "TOKEN-CANARY-5d1e"
@@ -524,24 +524,11 @@ def test_emulator_logs_show_no_secret(tmp_path):
         assert_clean("dms-emulator's stderr", emu.stderr)
     assert " 401 " in other.stderr and " 200 " in canary.stderr
 
-    # The emulator's stdout (its start-up lines) when it holds the canary SK.
+    # The emulator's stdout (its start-up line) when it holds the canary SK.
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUAWEICLOUD_SDK_")}
     env.update(HUAWEICLOUD_SDK_AK=AK, HUAWEICLOUD_SDK_SK=SK, DMS_EMULATOR_IAM_TOKEN=IAM)
-    binary = os.environ.get("DMS_EMULATOR_BIN") or str(REPO_ROOT / "target" / "debug" / "dms-emulator")
-    r = subprocess.run([binary, "--print-scenario"], env=env, capture_output=True, text=True, timeout=30)
+    r = subprocess.run([str(binary_path()), "--print-scenario"], env=env, capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
-    proc = subprocess.Popen(
-        [binary, "--listen", "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        lines = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if line.strip() == "ready":
-                break
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=10)
-    assert any(line.startswith("listening on ") for line in lines), lines
-    assert_clean("dms-emulator's start-up output", "".join(lines), err, r.stdout)
+    with Emulator(ak=AK, sk=SK, iam_token=IAM, quiet=False) as holder:
+        assert holder.startup["ak"] == AK and holder.startup["sk"] is None, holder.startup
+    assert_clean("dms-emulator's start-up output", holder.startup_line, holder.stderr, r.stdout)

@@ -33,6 +33,7 @@ mod log;
 pub mod scenario;
 mod server;
 pub mod service;
+pub mod startup;
 pub mod timeline;
 
 use std::net::{SocketAddr, TcpListener as StdListener};

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use progress_emulator::startup::{CredentialSource, Startup};
 use progress_emulator::{Emulator, EmulatorConfig, Limits, Scenario};
 
 /// Exit status for a bad flag or a malformed scenario (clap uses it for usage errors too).
@@ -16,9 +17,9 @@ const EXIT_USAGE: u8 = 2;
 /// A local stand-in for the DMS for Kafka task API (ShowBackgroundTaskProgress,
 /// ListBackgroundTasks, ShowBackgroundTask), with gateway-faithful SDK-HMAC-SHA256 checks.
 ///
-/// Prints `listening on http://HOST:PORT` first on stdout, then the credentials line (the
-/// secret key only when it is the public demo pair), one `task project_id=P instance_id=I
-/// task_id=T` line per task, and `ready`. Request logs go to stderr. SIGINT/SIGTERM stop it.
+/// Once it accepts connections it prints one JSON line on stdout: the endpoint, the access key
+/// (and the secret key only when it is the public demo pair), the project, every instance and
+/// its task ids. Request logs go to stderr. SIGINT/SIGTERM stop it.
 #[derive(Debug, Parser)]
 #[command(name = "dms-emulator", version)]
 struct Args {
@@ -63,6 +64,11 @@ struct Args {
     #[arg(long, short)]
     quiet: bool,
 
+    /// Also write the start-up facts as shell variable assignments (`. FILE` to read them)
+    /// to FILE, atomically, once the emulator accepts connections.
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+
     /// Print the scenario (the demo one, or --scenario's after validation) as JSON and exit.
     #[arg(long)]
     print_scenario: bool,
@@ -87,11 +93,16 @@ fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Where the credentials came from, for the start-up line.
-enum CredentialSource {
-    Flags,
-    Environment,
-    Demo,
+/// Writes `text` to `path` through a temporary file renamed into place, so that a reader
+/// waiting for the file never sees half of it.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 fn main() -> ExitCode {
@@ -178,35 +189,16 @@ fn main() -> ExitCode {
         }
     };
 
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "listening on {}", running.endpoint());
-    let _ = match source {
-        CredentialSource::Demo => writeln!(
-            out,
-            "demo credentials: HUAWEICLOUD_SDK_AK={} HUAWEICLOUD_SDK_SK={}",
-            running.ak(),
-            running.sk()
-        ),
-        CredentialSource::Flags => writeln!(
-            out,
-            "credentials: HUAWEICLOUD_SDK_AK={} (secret key from --sk, not shown)",
-            running.ak()
-        ),
-        CredentialSource::Environment => writeln!(
-            out,
-            "credentials: HUAWEICLOUD_SDK_AK={} (secret key from HUAWEICLOUD_SDK_SK, not shown)",
-            running.ak()
-        ),
-    };
-    let project = running.project_id().to_owned();
-    for (instance, task) in running.scenario().tasks() {
-        let _ = writeln!(
-            out,
-            "task project_id={project} instance_id={instance} task_id={}",
-            task.task_id
-        );
+    let startup = Startup::of(&running, source);
+    if let Some(path) = &args.env_file {
+        if let Err(e) = write_atomically(path, &startup.env_file()) {
+            eprintln!("dms-emulator: cannot write --env-file {}: {e}", path.display());
+            running.shutdown();
+            return ExitCode::FAILURE;
+        }
     }
-    let _ = writeln!(out, "ready");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", startup.json_line());
     let _ = out.flush();
     drop(out);
 
@@ -215,8 +207,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// SIGINT and SIGTERM handlers, installed before the start-up lines are printed so that a
-/// signal sent right after `ready` stops the emulator cleanly instead of killing it.
+/// SIGINT and SIGTERM handlers, installed before the start-up line is printed so that a
+/// signal sent right after the start-up line stops the emulator cleanly instead of killing it.
 struct Signals {
     rt: tokio::runtime::Runtime,
     #[cfg(unix)]

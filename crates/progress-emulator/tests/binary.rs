@@ -1,81 +1,36 @@
-//! The `dms-emulator` binary: start-up lines, credentials sources, exit codes, signals.
+//! The `dms-emulator` binary: the start-up line, credentials sources, exit codes, signals.
+
+mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_dms-emulator");
-
-fn command() -> Command {
-    let mut c = Command::new(BIN);
-    c.env_remove("HUAWEICLOUD_SDK_AK")
-        .env_remove("HUAWEICLOUD_SDK_SK")
-        .env_remove("DMS_EMULATOR_IAM_TOKEN");
-    c
-}
-
-/// Starts the binary and reads its start-up lines up to `ready`.
-fn start(cmd: &mut Command) -> (Child, Vec<String>) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn dms-emulator");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "stdout closed after {lines:?}"
-        );
-        let line = line.trim_end().to_owned();
-        if line == "ready" {
-            break;
-        }
-        lines.push(line);
-    }
-    (child, lines)
-}
-
-fn terminate(mut child: Child) -> (std::process::ExitStatus, String) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-            return (status, err);
-        }
-        assert!(Instant::now() < deadline, "dms-emulator did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use common::{emulator_command as command, launch};
+use serde_json::json;
 
 #[test]
-fn prints_the_endpoint_demo_credentials_and_tasks_then_stops_on_sigterm() {
-    let (child, lines) = start(command().args(["--listen", "127.0.0.1:0"]));
-    assert!(
-        lines[0].starts_with("listening on http://127.0.0.1:"),
-        "{lines:?}"
-    );
-    let port: u16 = lines[0].rsplit(':').next().unwrap().parse().unwrap();
+fn prints_one_json_start_up_line_with_the_demo_credentials_then_stops_on_sigterm() {
+    let emu = launch(command().args(["--listen", "127.0.0.1:0"]));
+    let port = emu.port();
     assert_ne!(port, 0);
     assert_eq!(
-        lines[1],
-        "demo credentials: HUAWEICLOUD_SDK_AK=DMSEMULATORDEMOAK00001 HUAWEICLOUD_SDK_SK=dms-emulator-demo-secret-key"
-    );
-    assert_eq!(
-        &lines[2..],
-        [
-            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0001",
-            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0002",
-            "task project_id=0123456789abcdef0123456789abcdef instance_id=11111111-2222-3333-4444-555555555555 task_id=ff8080818d1b2a3c018d1b2a3c4d0003",
-        ]
+        emu.startup,
+        json!({
+            "endpoint": format!("http://127.0.0.1:{port}"),
+            "ak": "DMSEMULATORDEMOAK00001",
+            "sk": "dms-emulator-demo-secret-key",
+            "credentials": "demo",
+            "project_id": "0123456789abcdef0123456789abcdef",
+            "instances": [{
+                "instance_id": "11111111-2222-3333-4444-555555555555",
+                "task_ids": [
+                    "ff8080818d1b2a3c018d1b2a3c4d0001",
+                    "ff8080818d1b2a3c018d1b2a3c4d0002",
+                    "ff8080818d1b2a3c018d1b2a3c4d0003",
+                ],
+            }],
+        })
     );
     // One request, so that a log line is written.
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -88,7 +43,7 @@ fn prints_the_endpoint_demo_credentials_and_tasks_then_stops_on_sigterm() {
     s.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 404"), "{reply}");
 
-    let (status, stderr) = terminate(child);
+    let (status, stderr) = emu.terminate();
     assert!(status.success(), "{status:?}");
     assert!(
         stderr.contains(" GET /nope 404 request_id=") && stderr.contains("error_code=APIGW.0101"),
@@ -98,7 +53,7 @@ fn prints_the_endpoint_demo_credentials_and_tasks_then_stops_on_sigterm() {
 
 #[test]
 fn never_prints_a_secret_key_from_flags_or_environment() {
-    let (child, lines) = start(command().args([
+    let emu = launch(command().args([
         "--listen",
         "127.0.0.1:0",
         "--quiet",
@@ -108,25 +63,72 @@ fn never_prints_a_secret_key_from_flags_or_environment() {
         "flag-secret-value",
     ]));
     assert_eq!(
-        lines[1],
-        "credentials: HUAWEICLOUD_SDK_AK=FLAGAK (secret key from --sk, not shown)"
+        (
+            &emu.startup["ak"],
+            &emu.startup["sk"],
+            &emu.startup["credentials"]
+        ),
+        (&json!("FLAGAK"), &json!(null), &json!("flags"))
     );
-    assert!(!lines.join("\n").contains("flag-secret-value"));
-    let (status, stderr) = terminate(child);
+    assert!(!emu.line.contains("flag-secret-value"));
+    let (status, stderr) = emu.terminate();
     assert!(status.success() && !stderr.contains("flag-secret-value"));
 
-    let (child, lines) = start(
+    let emu = launch(
         command()
             .args(["--listen", "127.0.0.1:0", "--quiet"])
             .env("HUAWEICLOUD_SDK_AK", "ENVAK")
             .env("HUAWEICLOUD_SDK_SK", "env-secret-value"),
     );
     assert_eq!(
-        lines[1],
-        "credentials: HUAWEICLOUD_SDK_AK=ENVAK (secret key from HUAWEICLOUD_SDK_SK, not shown)"
+        (
+            &emu.startup["ak"],
+            &emu.startup["sk"],
+            &emu.startup["credentials"]
+        ),
+        (&json!("ENVAK"), &json!(null), &json!("environment"))
     );
-    assert!(!lines.join("\n").contains("env-secret-value"));
-    terminate(child);
+    assert!(!emu.line.contains("env-secret-value"));
+    emu.terminate();
+}
+
+#[test]
+fn the_env_file_holds_the_start_up_facts_for_a_shell() {
+    let dir = std::env::temp_dir().join(format!("dms-emulator-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("emulator.env");
+    let emu = launch(
+        command()
+            .args(["--listen", "127.0.0.1:0", "--quiet", "--env-file"])
+            .arg(&file),
+    );
+    // Written before the start-up line, so it is complete by now; a shell reads it back.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#". "$1" && printf '%s\n' "$DMS_EMULATOR_ENDPOINT" "$DMS_EMULATOR_AK" "$DMS_EMULATOR_SK" "$DMS_EMULATOR_PROJECT_ID" "$DMS_EMULATOR_INSTANCE_IDS" "$DMS_EMULATOR_TASKS""#)
+        .arg("sh")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let i = "11111111-2222-3333-4444-555555555555";
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "{}\nDMSEMULATORDEMOAK00001\ndms-emulator-demo-secret-key\n0123456789abcdef0123456789abcdef\n{i}\n\
+             {i}:ff8080818d1b2a3c018d1b2a3c4d0001 {i}:ff8080818d1b2a3c018d1b2a3c4d0002 {i}:ff8080818d1b2a3c018d1b2a3c4d0003\n",
+            emu.endpoint()
+        )
+    );
+    emu.terminate();
+    let e = command()
+        .args(["--listen", "127.0.0.1:0", "--quiet", "--env-file"])
+        .arg(dir.join("missing-dir").join("x.env"))
+        .output()
+        .unwrap();
+    assert_eq!(e.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("cannot write --env-file"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -204,9 +206,8 @@ fn rss_kib(pid: u32) -> u64 {
 #[test]
 fn a_stderr_nobody_reads_neither_blocks_requests_nor_pins_memory_nor_holds_up_sigterm() {
     // The request log is on (no --quiet) and stderr is a pipe this test never reads.
-    let (mut child, lines) = start(command().args(["--listen", "127.0.0.1:0"]));
-    let port: u16 = lines[0].rsplit(':').next().unwrap().parse().unwrap();
-    let pid = child.id();
+    let emu = launch(command().args(["--listen", "127.0.0.1:0"]));
+    let (port, pid) = (emu.port(), emu.pid());
     let baseline = rss_kib(pid);
 
     // 1,500 requests with a 128 KiB header each on one keep-alive connection: their 300-byte
@@ -247,21 +248,6 @@ fn a_stderr_nobody_reads_neither_blocks_requests_nor_pins_memory_nor_holds_up_si
     );
     drop((s, reader));
 
-    let status = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("dms-emulator did not stop within 5 s of SIGTERM with its stderr blocked");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, _) = emu.terminate_within(Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
 }

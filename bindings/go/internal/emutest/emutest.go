@@ -1,9 +1,11 @@
 // Package emutest starts dms-emulator (crates/progress-emulator) as a subprocess on a free
-// port for the tests of this module.
+// port for the tests of this module, and reads what it says about itself from its JSON
+// start-up line (docs/emulator.md).
 package emutest
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +24,22 @@ const (
 	DemoSK = "dms-emulator-demo-secret-key"
 )
 
-// Task is one task line the emulator printed.
+// Task is one task of the emulator's scenario.
 type Task struct {
 	ProjectID, InstanceID, TaskID string
+}
+
+// Startup is the emulator's start-up line.
+type Startup struct {
+	Endpoint    string  `json:"endpoint"`
+	AK          string  `json:"ak"`
+	SK          *string `json:"sk"` // only for the public demo pair
+	Credentials string  `json:"credentials"`
+	ProjectID   string  `json:"project_id"`
+	Instances   []struct {
+		InstanceID string   `json:"instance_id"`
+		TaskIDs    []string `json:"task_ids"`
+	} `json:"instances"`
 }
 
 // Emulator is a running dms-emulator.
@@ -33,6 +48,8 @@ type Emulator struct {
 	Endpoint string
 	// Tasks are the tasks of the scenario, in order.
 	Tasks []Task
+	// Startup is the whole start-up line.
+	Startup Startup
 
 	cmd    *exec.Cmd
 	waited chan error
@@ -63,7 +80,7 @@ func Binary() (string, error) {
 
 // Start runs the emulator with the scenario given as JSON text ("" for the built-in demo),
 // on 127.0.0.1 and a free port, with extraArgs (e.g. "--iam-token", "T"), and returns once
-// it printed "ready".
+// it printed its start-up line.
 func Start(scenarioJSON string, extraArgs ...string) (*Emulator, error) {
 	bin, err := Binary()
 	if err != nil {
@@ -98,59 +115,43 @@ func Start(scenarioJSON string, extraArgs ...string) (*Emulator, error) {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 
-	type startup struct {
-		endpoint string
-		tasks    []Task
-		err      error
+	type result struct {
+		startup Startup
+		err     error
 	}
-	ready := make(chan startup, 1)
+	ready := make(chan result, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
-		var s startup
-		for {
-			line, err := r.ReadString('\n')
-			line = strings.TrimSpace(line)
-			switch {
-			case strings.HasPrefix(line, "listening on "):
-				s.endpoint = strings.TrimPrefix(line, "listening on ")
-			case strings.HasPrefix(line, "task "):
-				var t Task
-				for _, field := range strings.Fields(line)[1:] {
-					k, v, _ := strings.Cut(field, "=")
-					switch k {
-					case "project_id":
-						t.ProjectID = v
-					case "instance_id":
-						t.InstanceID = v
-					case "task_id":
-						t.TaskID = v
-					}
-				}
-				s.tasks = append(s.tasks, t)
-			case line == "ready":
-				ready <- s
-				_, _ = io.Copy(io.Discard, r)
-				return
-			}
-			if err != nil {
-				s.err = fmt.Errorf("emulator output ended before \"ready\": %w", err)
-				ready <- s
-				return
-			}
+		line, err := r.ReadString('\n')
+		if err != nil {
+			ready <- result{err: fmt.Errorf("emulator output ended before its start-up line: %w", err)}
+			return
 		}
+		var s Startup
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			ready <- result{err: fmt.Errorf("emulator start-up line %q is not JSON: %w", line, err)}
+			return
+		}
+		ready <- result{startup: s}
+		_, _ = io.Copy(io.Discard, r)
 	}()
 	go func() { e.waited <- cmd.Wait() }()
 
 	select {
-	case s := <-ready:
-		if s.err == nil && s.endpoint == "" {
-			s.err = errors.New("emulator printed no \"listening on\" line")
+	case r := <-ready:
+		if r.err == nil && r.startup.Endpoint == "" {
+			r.err = errors.New("emulator start-up line has no endpoint")
 		}
-		if s.err != nil {
+		if r.err != nil {
 			e.Stop()
-			return nil, fmt.Errorf("%w; stderr: %s", s.err, e.stderr.String())
+			return nil, fmt.Errorf("%w; stderr: %s", r.err, e.stderr.String())
 		}
-		e.Endpoint, e.Tasks = s.endpoint, s.tasks
+		e.Startup, e.Endpoint = r.startup, r.startup.Endpoint
+		for _, inst := range r.startup.Instances {
+			for _, id := range inst.TaskIDs {
+				e.Tasks = append(e.Tasks, Task{ProjectID: r.startup.ProjectID, InstanceID: inst.InstanceID, TaskID: id})
+			}
+		}
 		return e, nil
 	case <-time.After(15 * time.Second):
 		e.Stop()

@@ -1,11 +1,13 @@
-//! A tiny HTTP/1.1 client over `TcpStream` (every header under the test's control, keep-alive
-//! included) and request signing through `progress_core`.
+//! What the emulator's tests share: a tiny HTTP/1.1 client over `TcpStream` (every header under
+//! the test's control, keep-alive included), request signing through `progress_core`, and the
+//! one launcher of the `dms-emulator` binary, which reads its JSON start-up line.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use progress_core::encoding::percent_encode;
 use progress_core::signing::{sign, SignableRequest};
@@ -227,4 +229,91 @@ pub fn with(headers: &[(String, String)], name: &str, value: &str) -> Vec<(Strin
     let mut h = without(headers, name);
     h.push((name.to_owned(), value.to_owned()));
     h
+}
+
+/// The `dms-emulator` binary, with none of the environment variables it reads.
+pub fn emulator_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dms-emulator"));
+    c.env_remove("HUAWEICLOUD_SDK_AK")
+        .env_remove("HUAWEICLOUD_SDK_SK")
+        .env_remove("DMS_EMULATOR_IAM_TOKEN");
+    c
+}
+
+/// A `dms-emulator` process started by [`launch`], with the start-up line it printed.
+pub struct Launched {
+    pub child: Child,
+    /// The start-up line as printed.
+    pub line: String,
+    /// The start-up line, parsed.
+    pub startup: serde_json::Value,
+}
+
+/// Starts `cmd` (stdout and stderr piped) and reads its JSON start-up line.
+pub fn launch(cmd: &mut Command) -> Launched {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dms-emulator");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    if out.read_line(&mut line).unwrap() == 0 {
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!(
+            "dms-emulator printed no start-up line ({:?}): {err}",
+            child.wait()
+        );
+    }
+    let line = line.trim_end().to_owned();
+    let startup =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("start-up line is not JSON ({e}): {line}"));
+    Launched { child, line, startup }
+}
+
+impl Launched {
+    pub fn endpoint(&self) -> &str {
+        self.startup["endpoint"].as_str().expect("endpoint")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.endpoint().rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM and waits (at most `within`) for the exit; returns the status and stderr.
+    pub fn terminate_within(mut self, within: Duration) -> (ExitStatus, String) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut err = String::new();
+                self.child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                return (status, err);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("dms-emulator did not stop within {within:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// [`Launched::terminate_within`] 10 s.
+    pub fn terminate(self) -> (ExitStatus, String) {
+        self.terminate_within(Duration::from_secs(10))
+    }
 }
