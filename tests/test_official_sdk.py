@@ -8,11 +8,13 @@ The SDK is imported unconditionally: a missing SDK is an error, never a skip.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkkafka.v2 import (
+    DeleteBackgroundTaskRequest,
     KafkaClient,
     ListBackgroundTasksRequest,
     ShowBackgroundTaskProgressRequest,
@@ -222,3 +224,81 @@ def test_iam_token_authentication():
             urllib.request.urlopen(bad, timeout=10)
         assert info.value.code == 401
         assert b"APIGW.0301" in info.value.read()
+
+
+# --- the task APIs: list (paged, filtered by time), show, delete ------------------------------
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    """A generated scenario: one instance with 30 tasks (two running, the rest done)."""
+    with Emulator(extra_args=["--generate-tasks", "30"]) as e:
+        yield e
+    assert e.returncode == 0, e.stderr
+
+
+def list_time(iso: str, shift: float = 0.0) -> str:
+    """``2026-01-01T00:00:00.123Z`` (plus ``shift`` seconds) as ``YYYYMMDDHHmmss``, UTC."""
+    t = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) + timedelta(seconds=shift)
+    return t.strftime("%Y%m%d%H%M%S")
+
+
+def test_list_walks_every_page_newest_first(fleet):
+    c = client(fleet)
+    instance = fleet.tasks[0].instance_id
+    seen, start = [], 1
+    while True:
+        page = c.list_background_tasks(ListBackgroundTasksRequest(instance_id=instance, start=start, limit=7))
+        assert page.task_count == "30"
+        if not page.tasks:
+            break
+        assert len(page.tasks) <= 7
+        seen += page.tasks
+        start += len(page.tasks)
+    assert [t.id for t in seen] == [t.task_id for t in fleet.tasks]
+    created = [t.created_at for t in seen]
+    assert created == sorted(created, reverse=True)
+    assert [t.status for t in seen[:4]] == ["EXECUTING", "EXECUTING", "SUCCESS", "FAILED"]
+    for t in seen:
+        assert t.name == "kafkaInstanceExtend" and t.user_name and t.updated_at.endswith("Z")
+        assert '"new_storage_space"' in t.params
+
+    # Tasks 5..14: from the second of task 14's creation to the second after task 5's.
+    window = c.list_background_tasks(
+        ListBackgroundTasksRequest(
+            instance_id=instance,
+            start=1,
+            limit=100,
+            begin_time=list_time(seen[14].created_at),
+            end_time=list_time(seen[5].created_at, shift=1),
+        )
+    )
+    assert window.task_count == "10"
+    assert [t.id for t in window.tasks] == [t.id for t in seen[5:15]]
+
+    with pytest.raises(ClientRequestException) as info:
+        c.list_background_tasks(ListBackgroundTasksRequest(instance_id=instance, limit=101))
+    assert (info.value.status_code, info.value.error_code) == (400, "DMS.00400062")
+
+
+def test_show_then_delete_then_the_task_shows_deleted_and_has_no_progress(fleet):
+    c = client(fleet)
+    instance, task = fleet.tasks[1].instance_id, fleet.tasks[1].task_id
+    shown = c.show_background_task(ShowBackgroundTaskRequest(instance_id=instance, task_id=task))
+    assert (shown.task_count, shown.tasks[0].id, shown.tasks[0].status) == ("1", task, "EXECUTING")
+    assert progress(c, instance, task).progress_percentage < 100
+
+    deleted = c.delete_background_task(DeleteBackgroundTaskRequest(instance_id=instance, task_id=task))
+    assert deleted.status_code == 204
+
+    shown = c.show_background_task(ShowBackgroundTaskRequest(instance_id=instance, task_id=task))
+    assert shown.tasks[0].status == "DELETED"
+    with pytest.raises(ClientRequestException) as info:
+        progress(c, instance, task)
+    assert (info.value.status_code, info.value.error_code) == (404, "DMS.00404023")
+    listed = c.list_background_tasks(ListBackgroundTasksRequest(instance_id=instance, start=1, limit=3))
+    assert [(t.id, t.status) for t in listed.tasks][1] == (task, "DELETED")
+
+    with pytest.raises(ClientRequestException) as info:
+        c.delete_background_task(DeleteBackgroundTaskRequest(instance_id=instance, task_id="f" * 32))
+    assert (info.value.status_code, info.value.error_code) == (404, "DMS.00404023")

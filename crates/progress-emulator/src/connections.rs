@@ -5,9 +5,11 @@
 //! - a connection with no request in progress and no byte moving for
 //!   [`Limits::idle_timeout`] is closed;
 //! - at most [`Limits::max_connections`] are held: one more arriving makes room by closing
-//!   the connection that is least worth keeping (the one whose request head has been arriving
-//!   longest, else the one idle longest), as nginx reuses idle keep-alive connections when it
-//!   runs out; a connection answering a request is never chosen.
+//!   the connection that is least worth keeping, as nginx reuses idle keep-alive connections
+//!   when it runs out. In order: a head arriving for more than [`SLOW_HEAD`] (oldest first),
+//!   a connection that never sent a request (longest idle first), a head just arriving, and
+//!   last a keep-alive connection that was answered before (longest idle first), which is
+//!   what a client's pool holds. A connection being answered is never chosen.
 //!
 //! hyper's own `header_read_timeout` is not used: it counts from the moment a connection starts
 //! waiting for a head, so on a keep-alive connection it is an idle timeout too, and the two
@@ -35,6 +37,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// How long a connection asked to close (to make room, or at shutdown) may take to finish the
 /// response it is writing.
 pub(crate) const CLOSE_GRACE: Duration = Duration::from_millis(250);
+/// A head still arriving after this long comes from a client that sends it slowly: a real
+/// client's head arrives in one piece and is answered within microseconds.
+pub(crate) const SLOW_HEAD: Duration = Duration::from_millis(250);
 
 /// The connection limits of a server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +79,8 @@ pub(crate) struct Activity {
     head_started: AtomicU64,
     /// Requests being answered.
     in_handler: AtomicU32,
+    /// Whether a request was ever answered on it.
+    served: AtomicBool,
     /// Asked to close (to make room, or at shutdown): not chosen again.
     closing: AtomicBool,
     close: Notify,
@@ -95,6 +102,7 @@ impl Activity {
             last_io: AtomicU64::new(stamp(epoch, now)),
             head_started: AtomicU64::new(0),
             in_handler: AtomicU32::new(0),
+            served: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             close: Notify::new(),
         }
@@ -122,6 +130,7 @@ impl Activity {
     /// A request head is complete and its handler runs.
     pub(crate) fn handler_started(&self) {
         self.in_handler.fetch_add(1, Ordering::Relaxed);
+        self.served.store(true, Ordering::Relaxed);
         self.head_started.store(0, Ordering::Relaxed);
     }
 
@@ -159,16 +168,20 @@ impl Activity {
         self.close.notify_one();
     }
 
-    /// Which to close first to make room: smaller keys go first. A head arriving for long is
-    /// the surest sign of a client that will not finish; then the longest idle.
-    fn eviction_key(&self) -> Option<(u8, u64)> {
+    /// Which to close first to make room (see the module's documentation): smaller keys go
+    /// first; `None` for a connection that must not be chosen.
+    fn eviction_key(&self, now: Instant) -> Option<(u8, u64)> {
         if self.closing.load(Ordering::Relaxed) || self.in_handler.load(Ordering::Relaxed) > 0 {
             return None;
         }
-        match self.head_started.load(Ordering::Relaxed) {
-            0 => Some((1, self.last_io.load(Ordering::Relaxed))),
-            t => Some((0, t)),
-        }
+        let slow_since = stamp(self.epoch, now.checked_sub(SLOW_HEAD).unwrap_or(self.epoch));
+        let last_io = self.last_io.load(Ordering::Relaxed);
+        Some(match self.head_started.load(Ordering::Relaxed) {
+            0 if !self.served.load(Ordering::Relaxed) => (1, last_io),
+            0 => (3, last_io),
+            t if t <= slow_since => (0, t),
+            t => (2, t),
+        })
     }
 }
 
@@ -237,10 +250,11 @@ impl Registry {
             .filter(|a| !a.closing.load(Ordering::Relaxed))
             .count();
         if open >= self.limits.max_connections {
+            let now = Instant::now();
             let victim = held
                 .by_id
                 .values()
-                .filter_map(|a| a.eviction_key().map(|k| (k, a)))
+                .filter_map(|a| a.eviction_key(now).map(|k| (k, a)))
                 .min_by_key(|(k, _)| *k)
                 .map(|(_, a)| Arc::clone(a))?;
             victim.request_close();
@@ -259,10 +273,11 @@ impl Registry {
     /// Asks the least useful connection to close (the process is out of file descriptors).
     pub(crate) fn make_room(&self) {
         let held = self.lock();
+        let now = Instant::now();
         if let Some((_, a)) = held
             .by_id
             .values()
-            .filter_map(|a| a.eviction_key().map(|k| (k, a)))
+            .filter_map(|a| a.eviction_key(now).map(|k| (k, a)))
             .min_by_key(|(k, _)| *k)
         {
             a.request_close();
@@ -403,7 +418,34 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_closes_slow_heads_first_then_the_longest_idle_never_a_busy_one() {
+    fn the_limit_closes_slow_heads_then_unused_then_fresh_heads_then_pooled_never_a_busy_one() {
+        let t0 = Instant::now();
+        let a = |f: &dyn Fn(&Activity)| {
+            let a = Activity::new(t0, t0);
+            f(&a);
+            a.eviction_key(t0 + Duration::from_secs(10))
+        };
+        let slow_head = a(&|a| a.on_read(t0 + Duration::from_secs(1)));
+        let unused = a(&|_| {});
+        let fresh_head = a(&|a| a.on_read(t0 + Duration::from_secs(10)));
+        let pooled = a(&|a| {
+            a.handler_started();
+            a.handler_ended(t0 + Duration::from_secs(2));
+        });
+        let busy = a(&|a| a.handler_started());
+        assert!(
+            slow_head < unused && unused < fresh_head && fresh_head < pooled,
+            "{slow_head:?} {unused:?} {fresh_head:?} {pooled:?}"
+        );
+        assert_eq!(busy, None);
+        // Within a kind, the oldest goes first.
+        let older = a(&|a| a.on_read(t0 + Duration::from_secs(1)));
+        let newer = a(&|a| a.on_read(t0 + Duration::from_secs(2)));
+        assert!(older < newer);
+    }
+
+    #[test]
+    fn the_registry_makes_room_and_refuses_when_every_connection_is_busy() {
         let r = Registry::new(LIMITS);
         let first = r.admit().unwrap();
         let second = r.admit().unwrap();
@@ -413,14 +455,9 @@ mod tests {
         assert!(second.activity.closing.load(Ordering::Relaxed));
         assert!(!first.activity.closing.load(Ordering::Relaxed));
         drop(second);
-        // A head arriving (for long, by then) on `third` makes it the one to go.
-        third.activity.on_read(Instant::now());
-        let fourth = r.admit().unwrap();
-        assert!(third.activity.closing.load(Ordering::Relaxed));
-        drop(third);
         assert_eq!(r.len(), 2);
         // Every held connection busy: no room.
-        fourth.activity.handler_started();
+        third.activity.handler_started();
         assert!(r.admit().is_none());
         assert_eq!(r.len(), 2);
     }

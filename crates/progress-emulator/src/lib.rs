@@ -222,17 +222,17 @@ impl Emulator {
         };
 
         let started_at = config.clock.now();
-        let state = Arc::new(service::State {
-            scenario: config.scenario,
-            auth: auth::AuthConfig {
+        let state = Arc::new(service::State::new(
+            config.scenario,
+            auth::AuthConfig {
                 access_key: config.access_key,
                 secret_key: config.secret_key,
                 iam_token: config.iam_token,
                 max_clock_skew: config.max_clock_skew,
             },
-            clock: config.clock,
-            start_ms: timeline::epoch_millis(started_at),
-        });
+            config.clock,
+            timeline::epoch_millis(started_at),
+        ));
         let (logger, log_writer) = if config.log_requests {
             let (l, w) = log::start(std::io::stderr()).map_err(Error::Start)?;
             (Some(l), Some(w))
@@ -333,16 +333,11 @@ impl RunningEmulator {
         &self.state.clock
     }
 
-    /// Where the task `task_id` of `instance_id` stands now, as the progress API would answer.
+    /// Where the task `task_id` of `instance_id` stands now, as the task APIs would show it
+    /// (status `Deleted` once deleted).
     pub fn snapshot(&self, instance_id: &str, task_id: &str) -> Option<TaskSnapshot<'_>> {
-        let task = self
-            .state
-            .scenario
-            .instance(instance_id)?
-            .tasks
-            .iter()
-            .find(|t| t.task_id == task_id)?;
-        Some(task.snapshot(self.started_at, self.state.clock.now()))
+        self.state
+            .task_snapshot(instance_id, task_id, self.state.clock.now())
     }
 
     /// Connections held now (those being closed included).

@@ -13,6 +13,8 @@ use progress_emulator::{Emulator, EmulatorConfig, Limits, Scenario};
 
 /// Exit status for a bad flag or a malformed scenario (clap uses it for usage errors too).
 const EXIT_USAGE: u8 = 2;
+/// Most tasks a generated scenario may hold in all.
+const MAX_GENERATED_TASKS: u64 = 100_000;
 
 /// A local stand-in for the DMS for Kafka task API (ShowBackgroundTaskProgress,
 /// ListBackgroundTasks, ShowBackgroundTask), with gateway-faithful SDK-HMAC-SHA256 checks.
@@ -28,8 +30,22 @@ struct Args {
     listen: String,
 
     /// Scenario file (JSON); without it, the built-in demo scenario.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "generate_tasks")]
     scenario: Option<PathBuf>,
+
+    /// Play a generated scenario with N tasks per instance instead (see --generate-instances,
+    /// --generate-task-seconds; the README describes what it holds).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    generate_tasks: Option<u32>,
+
+    /// Instances of the generated scenario.
+    #[arg(long, value_name = "M", default_value_t = 1, requires = "generate_tasks",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    generate_instances: u32,
+
+    /// How long each generated task runs, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "1200", requires = "generate_tasks", value_parser = seconds)]
+    generate_task_seconds: Duration,
 
     /// Access key to accept [default: $HUAWEICLOUD_SDK_AK, else the demo key].
     #[arg(long, value_name = "AK", requires = "sk")]
@@ -108,9 +124,23 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 fn main() -> ExitCode {
     let args = Args::parse();
 
-    let scenario = match &args.scenario {
-        None => Scenario::demo(),
-        Some(path) => {
+    let scenario = match (&args.scenario, args.generate_tasks) {
+        (None, Some(tasks)) => {
+            let total = u64::from(tasks) * u64::from(args.generate_instances);
+            if total > MAX_GENERATED_TASKS {
+                return usage_error(format_args!(
+                    "--generate-tasks {tasks} x --generate-instances {} is {total} tasks, more than {MAX_GENERATED_TASKS}",
+                    args.generate_instances
+                ));
+            }
+            Scenario::generated(
+                args.generate_instances as usize,
+                tasks as usize,
+                args.generate_task_seconds.as_secs_f64(),
+            )
+        }
+        (None, None) => Scenario::demo(),
+        (Some(path), _) => {
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,
                 Err(e) => {

@@ -194,6 +194,57 @@ impl Scenario {
         }
     }
 
+    /// A scenario with `instances` instances of `tasks_per_instance` tasks each, for fleets and
+    /// long task lists (what `dms-emulator --generate-tasks` plays). Every task is a
+    /// `kafkaInstanceExtend` of four steps lasting `task_seconds` in all (pre_check 5 %,
+    /// disk_expansion 40 %, rolling_scaling 50 %, post_check 5 %). In each instance task 0 is
+    /// the newest; task `j` started `j * task_seconds / 2` seconds before start-up, plus
+    /// `(k % 10) * task_seconds / 20` for instance `k`, so that tasks 0 and 1 are running
+    /// and the older ones done; every fourth (`j % 4 == 3`) failed in disk_expansion. Ids:
+    /// project [`DEMO_PROJECT_ID`], instance `k` (from 0) `00000000-0000-4000-8000-{k+1:012}`,
+    /// its task `j` `ff808081{k+1:08x}{j+1:016x}`.
+    pub fn generated(instances: usize, tasks_per_instance: usize, task_seconds: f64) -> Scenario {
+        let split = [
+            ("pre_check", 0.05),
+            ("disk_expansion", 0.40),
+            ("rolling_scaling", 0.50),
+            ("post_check", 0.05),
+        ];
+        let instances = (0..instances)
+            .map(|k| InstanceSpec {
+                instance_id: format!("00000000-0000-4000-8000-{:012}", k + 1),
+                tasks: (0..tasks_per_instance)
+                    .map(|j| {
+                        let fails = j % 4 == 3;
+                        TaskSpec {
+                            task_id: format!("ff808081{:08x}{:016x}", k + 1, j + 1),
+                            name: DEFAULT_TASK_NAME.to_owned(),
+                            started_seconds_ago: j as f64 * task_seconds / 2.0
+                                + (k % 10) as f64 * task_seconds / 20.0,
+                            params: serde_json::json!({
+                                "oper_type": "storage",
+                                "old_storage_space": 300 + 100 * (tasks_per_instance - j),
+                                "new_storage_space": 400 + 100 * (tasks_per_instance - j),
+                            }),
+                            steps: split
+                                .iter()
+                                .map(|&(name, share)| StepSpec {
+                                    name: name.to_owned(),
+                                    seconds: (task_seconds * share * 1000.0).round() / 1000.0,
+                                    fails: fails && name == "disk_expansion",
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        Scenario {
+            project_id: DEMO_PROJECT_ID.to_owned(),
+            instances,
+        }
+    }
+
     /// Parses and validates a scenario file's text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
         let doc: Value = serde_json::from_str(text).map_err(|e| {
@@ -470,6 +521,47 @@ fn parse_task(v: &Value, path: &str) -> Result<TaskSpec, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_scenarios_are_valid_with_two_running_tasks_per_instance() {
+        use crate::timeline::TaskStatus;
+        let s = Scenario::generated(12, 8, 100.0);
+        s.validate().unwrap();
+        assert_eq!((s.instances.len(), s.tasks().count()), (12, 96));
+        assert_eq!(s.instances[0].instance_id, "00000000-0000-4000-8000-000000000001");
+        assert_eq!(
+            s.instances[11].tasks[7].task_id,
+            "ff8080810000000c0000000000000008"
+        );
+        let t0 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_225_600);
+        for inst in &s.instances {
+            let statuses: Vec<TaskStatus> = inst.tasks.iter().map(|t| t.snapshot(t0, t0).status).collect();
+            assert_eq!(
+                statuses,
+                [
+                    TaskStatus::Executing,
+                    TaskStatus::Executing,
+                    TaskStatus::Success,
+                    TaskStatus::Failed,
+                    TaskStatus::Success,
+                    TaskStatus::Success,
+                    TaskStatus::Success,
+                    TaskStatus::Failed
+                ],
+                "{}",
+                inst.instance_id
+            );
+            let total: f64 = inst.tasks[0].steps.iter().map(|s| s.seconds).sum();
+            assert!((total - 100.0).abs() < 1e-9);
+        }
+        // Newest first within an instance.
+        let created: Vec<i64> = s.instances[3]
+            .tasks
+            .iter()
+            .map(|t| t.snapshot(t0, t0).created_at)
+            .collect();
+        assert!(created.windows(2).all(|w| w[0] > w[1]), "{created:?}");
+    }
 
     #[test]
     fn demo_is_valid_and_round_trips_through_json() {

@@ -174,7 +174,15 @@ async fn answer(shared: &Shared, req: Request<Body>) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() = hyper::StatusCode::from_u16(reply.status).expect("statuses are valid");
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(content_type) = reply.content_type {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    for (name, value) in reply.headers {
+        // Values the emulator made itself; one that a header cannot carry is left out.
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
     headers.insert(
         "x-request-id",
         HeaderValue::from_str(&request_id).expect("request ids are hex"),

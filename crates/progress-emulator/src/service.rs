@@ -1,10 +1,11 @@
 //! The API itself, free of HTTP plumbing: routing, authentication, lookups and the exact
 //! response bodies; the HTTP server only feeds it requests. Public here: the error codes it
-//! answers with.
+//! answers with. What changes while it runs (deleted tasks) lives in [`State`], lock-free.
 //!
 //! Order of checks, as at the real gateway: the route (404 `APIGW.0101`), then
 //! authentication (401 `APIGW.0301`), then the service's own checks (400 / 404 `DMS.*`).
 
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use progress_core::time::{parse_sdk_date, sdk_date};
@@ -12,8 +13,8 @@ use serde::Serialize;
 
 use crate::auth::{authenticate, AuthConfig, AuthRequest};
 use crate::clock::Clock;
-use crate::scenario::{Scenario, TaskSpec};
-use crate::timeline::{epoch_millis, TaskSnapshot};
+use crate::scenario::{InstanceSpec, Scenario, TaskSpec};
+use crate::timeline::{epoch_millis, TaskSnapshot, TaskStatus};
 
 /// Error code of an authentication failure.
 pub const CODE_AUTH: &str = "APIGW.0301";
@@ -28,7 +29,8 @@ pub const CODE_NO_TASK: &str = "DMS.00404023";
 /// Error code of an invalid query parameter.
 pub const CODE_BAD_PARAM: &str = "DMS.00400062";
 
-/// Everything a request handler reads; immutable once the emulator has started.
+/// Everything a request handler reads. Only the deletions change once the emulator has
+/// started, each at most once (a task is deleted for good).
 #[derive(Debug)]
 pub(crate) struct State {
     pub scenario: Scenario,
@@ -36,6 +38,63 @@ pub(crate) struct State {
     pub clock: Clock,
     /// When the emulator started, epoch ms: every task's clock counts from here.
     pub start_ms: i64,
+    /// When each task was deleted (epoch ms), by instance then task position in the scenario.
+    deleted_at: Vec<Vec<OnceLock<i64>>>,
+}
+
+impl State {
+    pub(crate) fn new(scenario: Scenario, auth: AuthConfig, clock: Clock, start_ms: i64) -> State {
+        let deleted_at = scenario
+            .instances
+            .iter()
+            .map(|i| i.tasks.iter().map(|_| OnceLock::new()).collect())
+            .collect();
+        State {
+            scenario,
+            auth,
+            clock,
+            start_ms,
+            deleted_at,
+        }
+    }
+
+    /// When task `task` of instance `instance` (positions in the scenario) was deleted.
+    fn deleted_at(&self, instance: usize, task: usize) -> Option<i64> {
+        self.deleted_at.get(instance)?.get(task)?.get().copied()
+    }
+
+    /// Where a task stands at `now_ms`: its timeline, or `DELETED` since its deletion.
+    fn snapshot<'a>(
+        &self,
+        instance: usize,
+        task: usize,
+        spec: &'a TaskSpec,
+        now_ms: i64,
+    ) -> TaskSnapshot<'a> {
+        let mut snap = spec.snapshot_ms(self.start_ms, now_ms);
+        if let Some(at) = self.deleted_at(instance, task) {
+            snap.status = TaskStatus::Deleted;
+            snap.updated_at = at;
+        }
+        snap
+    }
+
+    /// The task `task_id` of `instance_id` as the emulator's API shows it at `now`.
+    pub(crate) fn task_snapshot(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        now: SystemTime,
+    ) -> Option<TaskSnapshot<'_>> {
+        let i = self
+            .scenario
+            .instances
+            .iter()
+            .position(|x| x.instance_id == instance_id)?;
+        let tasks = &self.scenario.instances[i].tasks;
+        let t = tasks.iter().position(|x| x.task_id == task_id)?;
+        Some(self.snapshot(i, t, &tasks[t], epoch_millis(now)))
+    }
 }
 
 /// A request, as received.
@@ -54,17 +113,38 @@ pub(crate) struct Incoming<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reply {
     pub status: u16,
-    /// The JSON body.
+    /// The body (JSON unless `content_type` says otherwise).
     pub body: Vec<u8>,
+    /// `Content-Type`; `None` for an answer without a body (204).
+    pub content_type: Option<&'static str>,
+    /// Further response headers.
+    pub headers: Vec<(&'static str, String)>,
     /// The `error_code` of an error reply, for the log line.
     pub error_code: Option<&'static str>,
 }
 
 impl Reply {
-    fn json<T: Serialize>(value: &T) -> Reply {
+    pub(crate) fn json<T: Serialize>(value: &T) -> Reply {
+        Reply::json_status(200, value)
+    }
+
+    pub(crate) fn json_status<T: Serialize>(status: u16, value: &T) -> Reply {
         Reply {
-            status: 200,
+            status,
             body: serde_json::to_vec(value).expect("response bodies always serialise"),
+            content_type: Some("application/json"),
+            headers: Vec::new(),
+            error_code: None,
+        }
+    }
+
+    /// 204, no body.
+    pub(crate) fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            body: Vec::new(),
+            content_type: None,
+            headers: Vec::new(),
             error_code: None,
         }
     }
@@ -82,6 +162,8 @@ impl Reply {
                 error_msg: &msg.into(),
             })
             .expect("error bodies always serialise"),
+            content_type: Some("application/json"),
+            headers: Vec::new(),
             error_code: Some(code),
         }
     }
@@ -91,8 +173,19 @@ impl Reply {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
     ListTasks,
-    ShowTask,
+    /// ShowBackgroundTask (GET) and DeleteBackgroundTask (DELETE).
+    Task,
     Progress,
+}
+
+impl Route {
+    /// The methods the path answers.
+    fn methods(self) -> &'static [&'static str] {
+        match self {
+            Route::Task => &["GET", "DELETE"],
+            Route::ListTasks | Route::Progress => &["GET"],
+        }
+    }
 }
 
 /// Percent-decodes `s`; `None` for a bad escape or bytes that are not UTF-8.
@@ -137,7 +230,7 @@ fn route(segments: &[String]) -> Option<Route> {
     }
     match segments.len() {
         5 => Some(Route::ListTasks),
-        6 if id(5) => Some(Route::ShowTask),
+        6 if id(5) => Some(Route::Task),
         7 if id(5) && fixed(6, "progress") => Some(Route::Progress),
         _ => None,
     }
@@ -166,12 +259,13 @@ pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Repl
             "The API does not exist or has not been published in the environment",
         );
     };
-    if req.method != "GET" {
+    if !route.methods().contains(&req.method) {
         return Reply::error(
             404,
             CODE_NO_API,
             format!(
-                "The API does not exist or has not been published in the environment (this path answers GET, not {})",
+                "The API does not exist or has not been published in the environment (this path answers {}, not {})",
+                route.methods().join(" and "),
                 req.method
             ),
         );
@@ -202,7 +296,13 @@ pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Repl
 
     let (project_id, instance_id) = (&segments[1], &segments[3]);
     let instance = (*project_id == state.scenario.project_id)
-        .then(|| state.scenario.instance(instance_id))
+        .then(|| {
+            state
+                .scenario
+                .instances
+                .iter()
+                .position(|i| i.instance_id == *instance_id)
+        })
         .flatten();
     let Some(instance) = instance else {
         return Reply::error(
@@ -212,30 +312,43 @@ pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Repl
         );
     };
     let now_ms = epoch_millis(now);
-    let find_task = |task_id: &str| instance.tasks.iter().find(|t| t.task_id == task_id);
-    let no_task = |task_id: &str| {
-        Reply::error(
+    if route == Route::ListTasks {
+        return match ListQuery::parse(&query) {
+            Ok(q) => Reply::json(&list_tasks(state, instance, &q, now_ms)),
+            Err(msg) => Reply::error(400, CODE_BAD_PARAM, format!("Invalid parameter: {msg}")),
+        };
+    }
+    let spec: &InstanceSpec = &state.scenario.instances[instance];
+    let task_id = &segments[5];
+    let Some(task) = spec.tasks.iter().position(|t| t.task_id == *task_id) else {
+        return Reply::error(
             404,
             CODE_NO_TASK,
             format!("The task does not exist: no task {task_id} on instance {instance_id}"),
-        )
+        );
     };
-    match route {
-        Route::Progress => match find_task(&segments[5]) {
-            Some(task) => Reply::json(&ProgressBody::from(&task.snapshot_ms(state.start_ms, now_ms))),
-            None => no_task(&segments[5]),
-        },
-        Route::ShowTask => match find_task(&segments[5]) {
-            Some(task) => Reply::json(&TasksBody {
-                task_count: "1".to_owned(),
-                tasks: vec![TaskBody::new(task, &task.snapshot_ms(state.start_ms, now_ms))],
-            }),
-            None => no_task(&segments[5]),
-        },
-        Route::ListTasks => match ListQuery::parse(&query) {
-            Ok(q) => Reply::json(&list_tasks(&instance.tasks, &q, state.start_ms, now_ms)),
-            Err(msg) => Reply::error(400, CODE_BAD_PARAM, format!("Invalid parameter: {msg}")),
-        },
+    let task_spec = &spec.tasks[task];
+    match (route, req.method) {
+        (Route::Task, "DELETE") => {
+            // Deleting twice is no error: the task stays deleted since the first time.
+            let _ = state.deleted_at[instance][task].set(now_ms);
+            Reply::no_content()
+        }
+        (Route::Task, _) => Reply::json(&TasksBody {
+            task_count: "1".to_owned(),
+            tasks: vec![TaskBody::new(
+                task_spec,
+                &state.snapshot(instance, task, task_spec, now_ms),
+            )],
+        }),
+        _ if state.deleted_at(instance, task).is_some() => Reply::error(
+            404,
+            CODE_NO_TASK,
+            format!("The task does not exist: task {task_id} on instance {instance_id} was deleted"),
+        ),
+        _ => Reply::json(&ProgressBody::from(
+            &task_spec.snapshot_ms(state.start_ms, now_ms),
+        )),
     }
 }
 
@@ -386,11 +499,14 @@ impl ListQuery {
     }
 }
 
-/// The tasks newest first (by `created_at`, scenario order among equals), filtered, paged.
-fn list_tasks<'a>(tasks: &'a [TaskSpec], q: &ListQuery, start_ms: i64, now_ms: i64) -> TasksBody<'a> {
-    let mut snaps: Vec<(&TaskSpec, TaskSnapshot<'_>)> = tasks
+/// The tasks of instance `instance` (its position) newest first (by `created_at`, scenario
+/// order among equals), filtered, paged.
+fn list_tasks<'a>(state: &'a State, instance: usize, q: &ListQuery, now_ms: i64) -> TasksBody<'a> {
+    let mut snaps: Vec<(&TaskSpec, TaskSnapshot<'_>)> = state.scenario.instances[instance]
+        .tasks
         .iter()
-        .map(|t| (t, t.snapshot_ms(start_ms, now_ms)))
+        .enumerate()
+        .map(|(i, t)| (t, state.snapshot(instance, i, t, now_ms)))
         .filter(|(_, s)| {
             q.begin_ms.is_none_or(|b| s.created_at >= b) && q.end_ms.is_none_or(|e| s.created_at <= e)
         })
@@ -433,7 +549,7 @@ mod tests {
     fn routes() {
         let r = |p: &str| route(&p.split('/').map(str::to_owned).collect::<Vec<_>>());
         assert_eq!(r("v2/p/instances/i/tasks"), Some(Route::ListTasks));
-        assert_eq!(r("v2/p/instances/i/tasks/t"), Some(Route::ShowTask));
+        assert_eq!(r("v2/p/instances/i/tasks/t"), Some(Route::Task));
         assert_eq!(r("v2/p/instances/i/tasks/t/progress"), Some(Route::Progress));
         for bad in [
             "",

@@ -26,16 +26,19 @@ pub enum TaskStatus {
     Success,
     /// A step failed.
     Failed,
+    /// Deleted through DeleteBackgroundTask (never a timeline's own state).
+    Deleted,
 }
 
 impl TaskStatus {
-    /// The wire text: `CREATED`, `EXECUTING`, `SUCCESS` or `FAILED`.
+    /// The wire text: `CREATED`, `EXECUTING`, `SUCCESS`, `FAILED` or `DELETED`.
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Created => "CREATED",
             TaskStatus::Executing => "EXECUTING",
             TaskStatus::Success => "SUCCESS",
             TaskStatus::Failed => "FAILED",
+            TaskStatus::Deleted => "DELETED",
         }
     }
 }

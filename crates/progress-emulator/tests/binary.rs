@@ -251,3 +251,46 @@ fn a_stderr_nobody_reads_neither_blocks_requests_nor_pins_memory_nor_holds_up_si
     let (status, _) = emu.terminate_within(Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn generated_scenarios_come_from_flags() {
+    let emu = launch(command().args(["--listen", "127.0.0.1:0", "--quiet", "--generate-tasks", "200"]));
+    let instances = emu.startup["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 1);
+    assert_eq!(instances[0]["task_ids"].as_array().unwrap().len(), 200);
+    emu.terminate();
+    let emu = launch(command().args([
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--generate-tasks",
+        "1",
+        "--generate-instances",
+        "200",
+        "--generate-task-seconds",
+        "90",
+    ]));
+    let instances = emu.startup["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 200);
+    assert!(instances
+        .iter()
+        .all(|i| i["task_ids"].as_array().unwrap().len() == 1));
+    emu.terminate();
+
+    let (code, out, _) = run(&[
+        "--generate-tasks",
+        "3",
+        "--generate-task-seconds",
+        "60",
+        "--print-scenario",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["instances"][0]["tasks"][2]["started_seconds_ago"], 60);
+    assert_eq!(run(&["--generate-tasks", "3", "--scenario", "x.json"]).0, 2);
+    assert_eq!(run(&["--generate-instances", "3"]).0, 2);
+    assert_eq!(run(&["--generate-tasks", "0"]).0, 2);
+    let (code, _, err) = run(&["--generate-tasks", "1000", "--generate-instances", "1000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("more than 100000"), "{err}");
+}

@@ -564,3 +564,161 @@ fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
     drop(emu);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn deleting_a_task_answers_204_then_it_shows_deleted_and_its_progress_is_gone() {
+    let (emu, clock) = start_manual(EmulatorConfig::default());
+    clock.advance(Duration::from_secs(3));
+    let task = ["v2", P, "instances", I, "tasks", FAILING];
+    let mut delete = Req::new(&emu, &task, clock.now());
+    delete.method = "DELETE".into();
+    let r = delete.send(&emu);
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!((r.body.as_str(), r.header("content-type")), ("", None));
+    assert!(r.header("x-request-id").is_some());
+
+    clock.advance(Duration::from_secs(10));
+    let show = Req::new(&emu, &task, clock.now()).send(&emu);
+    assert_eq!(show.status, 200, "{}", show.body);
+    assert_eq!(show.json()["tasks"][0]["status"], json!("DELETED"));
+    assert_eq!(
+        show.json()["tasks"][0]["updated_at"],
+        json!("2026-01-01T00:00:03.000Z")
+    );
+    let list = Req::new(&emu, &task[..5], clock.now()).send(&emu);
+    let statuses: Vec<(String, String)> = list.json()["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&(FAILING.to_owned(), "DELETED".to_owned())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&(RUNNING.to_owned(), "EXECUTING".to_owned())),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        emu.snapshot(I, FAILING).unwrap().status,
+        progress_emulator::TaskStatus::Deleted
+    );
+
+    let r = Req::progress(&emu, FAILING, clock.now()).send(&emu);
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (404, "DMS.00404023"),
+        "{}",
+        r.body
+    );
+    assert!(r.error_msg().contains("was deleted"), "{}", r.body);
+    // The other tasks are untouched; deleting again changes nothing.
+    assert_eq!(Req::progress(&emu, RUNNING, clock.now()).send(&emu).status, 200);
+    delete.at = clock.now();
+    assert_eq!(delete.send(&emu).status, 204);
+    let again = Req::new(&emu, &task, clock.now()).send(&emu);
+    assert_eq!(
+        again.json()["tasks"][0]["updated_at"],
+        json!("2026-01-01T00:00:03.000Z")
+    );
+
+    // Unknown tasks, signatures and other methods, as for GET.
+    let mut unknown = Req::new(&emu, &["v2", P, "instances", I, "tasks", "nope"], clock.now());
+    unknown.method = "DELETE".into();
+    let r = unknown.send(&emu);
+    assert_eq!((r.status, r.error_code().as_str()), (404, "DMS.00404023"));
+    unknown.sk = "wrong".into();
+    assert_eq!(unknown.send(&emu).status, 401);
+    let mut on_progress = Req::progress(&emu, RUNNING, clock.now());
+    on_progress.method = "DELETE".into();
+    let r = on_progress.send(&emu);
+    assert_eq!((r.status, r.error_code().as_str()), (404, "APIGW.0101"));
+    let mut put = Req::new(&emu, &task, clock.now());
+    put.method = "PUT".into();
+    let r = put.send(&emu);
+    assert!(
+        r.error_msg().contains("answers GET and DELETE, not PUT"),
+        "{}",
+        r.body
+    );
+}
+
+/// `YYYYMMDDHHmmss` of `t`, as ListBackgroundTasks takes it.
+fn list_time(t: std::time::SystemTime) -> String {
+    progress_core::time::sdk_date(t).replace(['T', 'Z'], "")
+}
+
+#[test]
+fn a_generated_instance_of_200_tasks_pages_and_filters_by_time() {
+    let scenario = Scenario::generated(3, 200, 1200.0);
+    let instance = scenario.instances[2].instance_id.clone();
+    let (emu, clock) = start_manual(EmulatorConfig::default().with_scenario(scenario.clone()));
+    let list = |query: &[(&str, String)]| {
+        let mut r = Req::new(&emu, &["v2", P, "instances", &instance, "tasks"], clock.now());
+        r.query = query.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let r = r.send(&emu);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    };
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all: Vec<String> = scenario.instances[2]
+        .tasks
+        .iter()
+        .map(|t| t.task_id.clone())
+        .collect();
+    let first = list(&[("limit", "100".into())]);
+    assert_eq!(first["task_count"], json!("200"));
+    assert_eq!(ids(&first), all[..100]);
+    let second = list(&[("start", "101".into()), ("limit", "100".into())]);
+    assert_eq!(ids(&second), all[100..]);
+    assert!(ids(&list(&[("start", "201".into())])).is_empty());
+    assert_eq!(ids(&list(&[])), all[..10], "the default page is 10");
+    let statuses: Vec<serde_json::Value> = first["tasks"].as_array().unwrap()[..4]
+        .iter()
+        .map(|t| t["status"].clone())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            json!("EXECUTING"),
+            json!("EXECUTING"),
+            json!("SUCCESS"),
+            json!("FAILED")
+        ]
+    );
+
+    // Instance 2's task j was created (j * 600 + 2 * 60) s before start-up; keep j = 10..=19.
+    let created = |j: u64| t0() - Duration::from_secs(j * 600 + 120);
+    let window = list(&[
+        ("begin_time", list_time(created(19))),
+        ("end_time", list_time(created(10))),
+        ("limit", "100".into()),
+    ]);
+    assert_eq!(window["task_count"], json!("10"));
+    assert_eq!(ids(&window), all[10..20]);
+    let page = list(&[
+        ("begin_time", list_time(created(19))),
+        ("end_time", list_time(created(10))),
+        ("start", "9".into()),
+        ("limit", "5".into()),
+    ]);
+    assert_eq!(
+        (page["task_count"].clone(), ids(&page)),
+        (json!("10"), all[18..20].to_vec())
+    );
+    let since = list(&[("begin_time", list_time(created(4))), ("limit", "100".into())]);
+    assert_eq!(ids(&since), all[..5]);
+}
