@@ -1,13 +1,17 @@
-//! Authentication as the API gateway does it (API.md §3), from the server's side.
+//! Authentication as the API gateway does it, from the server's side (docs/emulator.md,
+//! "Authentication").
 //!
 //! AK/SK: the canonical request is recomputed over exactly the `SignedHeaders` the client
 //! listed, with the header values as received, the path's segments percent-decoded (and
 //! re-encoded by the canonicaliser) and the query decoded then re-encoded; the signature is
-//! compared in constant time. IAM token: `X-Auth-Token` must equal the configured token.
+//! compared in constant time. The key is the configured long-lived pair or an unexpired
+//! temporary credential the identity services issued, which must come with its own security
+//! token. IAM token: `X-Auth-Token` must equal the configured token.
 //!
 //! Every failure is a reason string for a 401 `APIGW.0301`. No reason ever contains the SK,
 //! the IAM token or a security token.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use progress_core::http::header_index;
@@ -20,6 +24,8 @@ use progress_core::signing::{
 use progress_core::time::{parse_sdk_date, sdk_date};
 use progress_core::Secret;
 use subtle::ConstantTimeEq;
+
+use crate::issuer::Issuer;
 
 /// What the server checks requests against.
 #[derive(Debug, Clone)]
@@ -41,8 +47,9 @@ pub(crate) struct AuthRequest<'a> {
     /// Every header as received (names lower-case, as hyper gives them).
     pub headers: &'a [(&'a str, &'a str)],
     pub body: &'a [u8],
-    /// The `{project_id}` of the path.
-    pub path_project_id: &'a str,
+    /// The `{project_id}` of the path, which `X-Project-Id` must name; `None` for an API
+    /// outside any project (IAM's), where `X-Project-Id` is not required.
+    pub path_project_id: Option<&'a str>,
 }
 
 /// A header's value with the request's own lifetime.
@@ -54,8 +61,48 @@ fn ct_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// The secret key that signed a request, by its access key: the configured long-lived pair,
+/// or a temporary credential the emulator issued and that is still valid (whose security
+/// token the request must then carry).
+fn secret_key_of<'a>(
+    cfg: &'a AuthConfig,
+    issued: &Issuer,
+    access_key: &str,
+    headers: &[(&str, &str)],
+    now: SystemTime,
+) -> Result<Cow<'a, Secret>, String> {
+    if access_key == cfg.access_key {
+        // The long-lived pair: any signed security token is accepted with it, so that a
+        // client's static-token path can be exercised without the STS.
+        return Ok(Cow::Borrowed(&cfg.secret_key));
+    }
+    let Some(temporary) = issued.credential(access_key) else {
+        return Err(format!("the access key {access_key:?} does not exist"));
+    };
+    if temporary.expires_at <= now {
+        return Err(format!(
+            "the temporary access key {access_key:?} expired at {} (server time {}): get new credentials",
+            sdk_date(temporary.expires_at),
+            sdk_date(now)
+        ));
+    }
+    let token = header(headers, HEADER_SECURITY_TOKEN)
+        .ok_or_else(|| format!("the temporary access key {access_key:?} needs its X-Security-Token"))?;
+    if !ct_eq(token.trim(), temporary.security_token.expose()) {
+        return Err(format!(
+            "the X-Security-Token is not the one issued with the temporary access key {access_key:?}"
+        ));
+    }
+    Ok(Cow::Owned(temporary.secret_key))
+}
+
 /// `Ok` when the request is authenticated, else the reason (safe to show the client).
-pub(crate) fn authenticate(cfg: &AuthConfig, req: &AuthRequest<'_>, now: SystemTime) -> Result<(), String> {
+pub(crate) fn authenticate(
+    cfg: &AuthConfig,
+    issued: &Issuer,
+    req: &AuthRequest<'_>,
+    now: SystemTime,
+) -> Result<(), String> {
     if let Some(token) = header(req.headers, HEADER_AUTH_TOKEN) {
         match &cfg.iam_token {
             Some(expected) if ct_eq(token.trim(), expected.expose()) => {}
@@ -67,8 +114,8 @@ pub(crate) fn authenticate(cfg: &AuthConfig, req: &AuthRequest<'_>, now: SystemT
                 )
             }
         }
-        if let Some(p) = header(req.headers, HEADER_PROJECT_ID) {
-            check_project(p, req.path_project_id)?;
+        if let (Some(p), Some(path)) = (header(req.headers, HEADER_PROJECT_ID), req.path_project_id) {
+            check_project(p, path)?;
         }
         return Ok(());
     }
@@ -82,9 +129,7 @@ pub(crate) fn authenticate(cfg: &AuthConfig, req: &AuthRequest<'_>, now: SystemT
          (expected: SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=HEX)"
             .to_owned()
     })?;
-    if parsed.access != cfg.access_key {
-        return Err(format!("the access key {:?} does not exist", parsed.access));
-    }
+    let secret_key = secret_key_of(cfg, issued, parsed.access, req.headers, now)?;
 
     let date = header(req.headers, HEADER_SDK_DATE).ok_or("the X-Sdk-Date header is missing")?;
     let signed_at = parse_sdk_date(date.trim())
@@ -130,7 +175,7 @@ pub(crate) fn authenticate(cfg: &AuthConfig, req: &AuthRequest<'_>, now: SystemT
         body: req.body,
     };
     let creq = canonical_request(&signable, &signed);
-    let expected = signature(cfg.secret_key.expose(), &string_to_sign(date.trim(), &creq));
+    let expected = signature(secret_key.expose(), &string_to_sign(date.trim(), &creq));
     if !ct_eq(parsed.signature, &expected) {
         return Err(format!(
             "verify aksk signature fail: the signature does not match, canonical request: {}",
@@ -138,9 +183,12 @@ pub(crate) fn authenticate(cfg: &AuthConfig, req: &AuthRequest<'_>, now: SystemT
         ));
     }
 
+    let Some(path_project_id) = req.path_project_id else {
+        return Ok(());
+    };
     let project = header(req.headers, HEADER_PROJECT_ID)
         .ok_or("the X-Project-Id header is required with AK/SK authentication")?;
-    check_project(project, req.path_project_id)
+    check_project(project, path_project_id)
 }
 
 fn check_project(header_value: &str, path_project_id: &str) -> Result<(), String> {
@@ -226,13 +274,14 @@ mod tests {
         let h: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         authenticate(
             &cfg(),
+            &Issuer::default(),
             &AuthRequest {
                 method: "GET",
                 decoded_path: PATH,
                 query: &[],
                 headers: &h,
                 body: b"",
-                path_project_id: "p",
+                path_project_id: Some("p"),
             },
             now(),
         )
@@ -371,13 +420,14 @@ mod tests {
         let h = [("x-auth-token", "TOKEN-secret")];
         let e = authenticate(
             &no_tokens,
+            &Issuer::default(),
             &AuthRequest {
                 method: "GET",
                 decoded_path: PATH,
                 query: &[],
                 headers: &h,
                 body: b"",
-                path_project_id: "p",
+                path_project_id: Some("p"),
             },
             now(),
         )
@@ -417,13 +467,14 @@ mod tests {
         let run = |query: &[(String, String)]| {
             authenticate(
                 &cfg(),
+                &Issuer::default(),
                 &AuthRequest {
                     method: "GET",
                     decoded_path: "/v2/p/instances/i/tasks",
                     query,
                     headers: &hr,
                     body: b"",
-                    path_project_id: "p",
+                    path_project_id: Some("p"),
                 },
                 now(),
             )

@@ -29,11 +29,17 @@
 mod auth;
 pub mod clock;
 pub mod connections;
+mod iam;
+pub mod identity;
+mod issuer;
 mod log;
+pub mod metadata;
+mod pod_identity;
 pub mod scenario;
 mod server;
 pub mod service;
 pub mod startup;
+mod sts;
 pub mod timeline;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -46,7 +52,8 @@ use tokio::sync::oneshot;
 
 pub use clock::{Clock, ManualClock};
 pub use connections::Limits;
-pub use scenario::{InstanceSpec, Scenario, ScenarioError, StepSpec, TaskSpec};
+pub use identity::IdentityConfig;
+pub use scenario::{InstanceSpec, ProjectSpec, Scenario, ScenarioError, StepSpec, TaskSpec};
 pub use timeline::{StepSnapshot, TaskSnapshot, TaskStatus};
 
 /// Access key of the public demo credentials, used when none are configured.
@@ -83,6 +90,8 @@ pub struct EmulatorConfig {
     pub max_clock_skew: Duration,
     /// Header and idle timeouts, and how many connections are held at most.
     pub limits: Limits,
+    /// What the identity services (metadata, pod identity, STS, IAM) accept and issue.
+    pub identity: IdentityConfig,
 }
 
 impl Default for EmulatorConfig {
@@ -98,6 +107,7 @@ impl Default for EmulatorConfig {
             log_requests: false,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             limits: Limits::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }
@@ -143,6 +153,12 @@ impl EmulatorConfig {
     /// Sets the connection limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Sets what the identity services accept and issue.
+    pub fn with_identity(mut self, identity: IdentityConfig) -> Self {
+        self.identity = identity;
         self
     }
 
@@ -199,6 +215,11 @@ impl Emulator {
                 "the connection limit and the header and idle timeouts must be above zero".into(),
             ));
         }
+        if config.identity.credential_lifetime.is_zero() || config.identity.idp_id.trim().is_empty() {
+            return Err(Error::Config(
+                "the credential lifetime must be above zero and the identity provider id not empty".into(),
+            ));
+        }
         if matches!(&config.iam_token, Some(t) if t.expose().is_empty()) {
             return Err(Error::Config("the IAM token must not be empty".into()));
         }
@@ -230,6 +251,7 @@ impl Emulator {
                 iam_token: config.iam_token,
                 max_clock_skew: config.max_clock_skew,
             },
+            config.identity,
             config.clock,
             timeline::epoch_millis(started_at),
         ));
@@ -316,6 +338,11 @@ impl RunningEmulator {
     /// The scenario it plays.
     pub fn scenario(&self) -> &Scenario {
         &self.state.scenario
+    }
+
+    /// What the identity services accept and issue.
+    pub fn identity(&self) -> &IdentityConfig {
+        &self.state.identity
     }
 
     /// The project id of the scenario.

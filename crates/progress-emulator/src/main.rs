@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use progress_emulator::startup::{CredentialSource, Startup};
-use progress_emulator::{Emulator, EmulatorConfig, Limits, Scenario};
+use progress_emulator::{Emulator, EmulatorConfig, IdentityConfig, Limits, Scenario};
 
 /// Exit status for a bad flag or a malformed scenario (clap uses it for usage errors too).
 const EXIT_USAGE: u8 = 2;
@@ -58,6 +58,30 @@ struct Args {
     /// Also accept `X-Auth-Token: TOKEN` [default: $DMS_EMULATOR_IAM_TOKEN].
     #[arg(long, value_name = "TOKEN")]
     iam_token: Option<String>,
+
+    /// Seconds every temporary credential the identity services issue stays valid (a few
+    /// seconds make a client refresh, or see them expire, within a test).
+    #[arg(long, value_name = "SECONDS", default_value = "3600", value_parser = seconds)]
+    credential_lifetime: Duration,
+
+    /// The ECS metadata service has no agency: the credentials request answers the
+    /// service's "Please configure Cloud Service Agency first" 401.
+    #[arg(long)]
+    metadata_no_agency: bool,
+
+    /// Serve CCE pod identity, accepting as raw Authorization the content of FILE (re-read at
+    /// every request).
+    #[arg(long, value_name = "FILE")]
+    pod_identity_token_file: Option<PathBuf>,
+
+    /// The id token STS OIDC and IAM federation accept is the content of FILE (re-read at
+    /// every request).
+    #[arg(long, value_name = "FILE")]
+    id_token_file: Option<PathBuf>,
+
+    /// The identity provider id IAM federation accepts.
+    #[arg(long, value_name = "ID", default_value = progress_emulator::identity::DEFAULT_IDP_ID)]
+    idp_id: String,
 
     /// Worker threads of the server.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -177,6 +201,13 @@ fn main() -> ExitCode {
             header_timeout: args.header_timeout,
             idle_timeout: args.idle_timeout,
             max_connections: args.max_connections as usize,
+        })
+        .with_identity(IdentityConfig {
+            credential_lifetime: args.credential_lifetime,
+            metadata_agency: !args.metadata_no_agency,
+            pod_identity_token_file: args.pod_identity_token_file,
+            id_token_file: args.id_token_file,
+            idp_id: args.idp_id,
         });
     config.worker_threads = usize::from(args.workers);
     let source =

@@ -45,13 +45,37 @@ pub const MAX_SECONDS: f64 = 1.0e9;
 /// The task name the real service gives a Kafka capacity expansion.
 pub const DEFAULT_TASK_NAME: &str = "kafkaInstanceExtend";
 
-/// A whole scenario: one project and its instances.
+/// A whole scenario: one project and its instances, and the projects IAM lists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     /// The project id every path must carry (`X-Project-Id` must equal it too).
     pub project_id: String,
     /// The instances, in order.
     pub instances: Vec<InstanceSpec>,
+    /// What IAM's `GET /v3/projects?name=` answers from: by default one project named
+    /// [`DEFAULT_REGION`] with id [`Scenario::project_id`]. Several may share a name (to test
+    /// a client's "several projects" error), and none may match one.
+    pub projects: Vec<ProjectSpec>,
+}
+
+/// One IAM project: its name is a region id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectSpec {
+    /// The region id, e.g. `cn-north-4`.
+    pub name: String,
+    /// The project id.
+    pub id: String,
+}
+
+/// The region IAM names the scenario's project after unless the scenario says otherwise.
+pub const DEFAULT_REGION: &str = "cn-north-4";
+
+/// The projects of a scenario that lists none: `project_id` in [`DEFAULT_REGION`].
+fn default_projects(project_id: &str) -> Vec<ProjectSpec> {
+    vec![ProjectSpec {
+        name: DEFAULT_REGION.to_owned(),
+        id: project_id.to_owned(),
+    }]
 }
 
 /// One Kafka instance and its background tasks.
@@ -191,6 +215,7 @@ impl Scenario {
                     },
                 ],
             }],
+            projects: default_projects(DEMO_PROJECT_ID),
         }
     }
 
@@ -242,6 +267,7 @@ impl Scenario {
         Scenario {
             project_id: DEMO_PROJECT_ID.to_owned(),
             instances,
+            projects: default_projects(DEMO_PROJECT_ID),
         }
     }
 
@@ -264,6 +290,12 @@ impl Scenario {
         struct Doc<'a> {
             project_id: &'a str,
             instances: Vec<Inst<'a>>,
+            projects: Vec<Proj<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Proj<'a> {
+            name: &'a str,
+            id: &'a str,
         }
         #[derive(serde::Serialize)]
         struct Inst<'a> {
@@ -313,6 +345,14 @@ impl Scenario {
                         .collect(),
                 })
                 .collect(),
+            projects: self
+                .projects
+                .iter()
+                .map(|p| Proj {
+                    name: &p.name,
+                    id: &p.id,
+                })
+                .collect(),
         };
         serde_json::to_string_pretty(&doc).expect("a scenario always serialises")
     }
@@ -333,6 +373,14 @@ impl Scenario {
     pub fn validate(&self) -> Result<(), ScenarioError> {
         validate_id(IdField::ProjectId, &self.project_id)
             .map_err(|e| err("project_id", id_problem(&e.to_string())))?;
+        for (i, p) in self.projects.iter().enumerate() {
+            let ppath = format!("projects[{i}]");
+            if p.name.trim().is_empty() {
+                return Err(err(&format!("{ppath}.name"), "must not be empty"));
+            }
+            validate_id(IdField::ProjectId, &p.id)
+                .map_err(|e| err(&format!("{ppath}.id"), id_problem(&e.to_string())))?;
+        }
         for (i, inst) in self.instances.iter().enumerate() {
             let ipath = format!("instances[{i}]");
             validate_id(IdField::InstanceId, &inst.instance_id)
@@ -445,8 +493,23 @@ fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>, ScenarioError> 
 }
 
 fn parse_scenario(doc: &Value) -> Result<Scenario, ScenarioError> {
-    let root = object(doc, "", &["project_id", "instances"])?;
+    let root = object(doc, "", &["project_id", "instances", "projects"])?;
     let project_id = string(required(root, "", "project_id")?, "project_id")?;
+    let projects = match root.get("projects") {
+        None => default_projects(&project_id),
+        Some(list) => array(list, "projects")?
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let ppath = format!("projects[{i}]");
+                let m = object(p, &ppath, &["name", "id"])?;
+                Ok(ProjectSpec {
+                    name: string(required(m, &ppath, "name")?, &join(&ppath, "name"))?,
+                    id: string(required(m, &ppath, "id")?, &join(&ppath, "id"))?,
+                })
+            })
+            .collect::<Result<_, ScenarioError>>()?,
+    };
     let mut instances = Vec::new();
     for (i, inst) in array(required(root, "", "instances")?, "instances")?
         .iter()
@@ -467,6 +530,7 @@ fn parse_scenario(doc: &Value) -> Result<Scenario, ScenarioError> {
     Ok(Scenario {
         project_id,
         instances,
+        projects,
     })
 }
 

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use crate::auth::{authenticate, AuthConfig, AuthRequest};
 use crate::clock::Clock;
+use crate::identity::IdentityConfig;
+use crate::issuer::Issuer;
 use crate::scenario::{InstanceSpec, Scenario, TaskSpec};
 use crate::timeline::{epoch_millis, TaskSnapshot, TaskStatus};
 
@@ -28,13 +30,19 @@ pub const CODE_NO_INSTANCE: &str = "DMS.00404022";
 pub const CODE_NO_TASK: &str = "DMS.00404023";
 /// Error code of an invalid query parameter.
 pub const CODE_BAD_PARAM: &str = "DMS.00400062";
+/// Error code of a request the emulated STS or IAM federation refuses.
+pub const CODE_IAM: &str = "IAM.0001";
 
-/// Everything a request handler reads. Only the deletions change once the emulator has
-/// started, each at most once (a task is deleted for good).
+/// Everything a request handler reads. Only the deletions (each at most once: a task is
+/// deleted for good) and what the identity services issue change once the emulator has
+/// started.
 #[derive(Debug)]
 pub(crate) struct State {
     pub scenario: Scenario,
     pub auth: AuthConfig,
+    pub identity: IdentityConfig,
+    /// What the identity services issued (temporary credentials, tokens).
+    pub issuer: Issuer,
     pub clock: Clock,
     /// When the emulator started, epoch ms: every task's clock counts from here.
     pub start_ms: i64,
@@ -43,7 +51,13 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(scenario: Scenario, auth: AuthConfig, clock: Clock, start_ms: i64) -> State {
+    pub(crate) fn new(
+        scenario: Scenario,
+        auth: AuthConfig,
+        identity: IdentityConfig,
+        clock: Clock,
+        start_ms: i64,
+    ) -> State {
         let deleted_at = scenario
             .instances
             .iter()
@@ -52,6 +66,8 @@ impl State {
         State {
             scenario,
             auth,
+            identity,
+            issuer: Issuer::default(),
             clock,
             start_ms,
             deleted_at,
@@ -138,6 +154,23 @@ impl Reply {
         }
     }
 
+    /// Plain text, as the metadata and pod identity services write their errors.
+    pub(crate) fn text(status: u16, text: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            body: text.into().into_bytes(),
+            content_type: Some("text/plain; charset=utf-8"),
+            headers: Vec::new(),
+            error_code: None,
+        }
+    }
+
+    /// Adds a response header.
+    pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+
     /// 204, no body.
     pub(crate) fn no_content() -> Reply {
         Reply {
@@ -212,7 +245,7 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn decode_query(q: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn decode_query(q: &str) -> Option<Vec<(String, String)>> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -252,6 +285,10 @@ pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Repl
             "Request is not well-formed: the path has an invalid percent-encoding",
         );
     };
+    let decoded_path = format!("/{}", segments.join("/"));
+    if let Some(reply) = crate::identity::route(state, req, &decoded_path, now) {
+        return reply;
+    }
     let Some(route) = route(&segments) else {
         return Reply::error(
             404,
@@ -277,16 +314,15 @@ pub(crate) fn handle(state: &State, req: &Incoming<'_>, now: SystemTime) -> Repl
             "Request is not well-formed: the query has an invalid percent-encoding",
         );
     };
-    let decoded_path = format!("/{}", segments.join("/"));
     let auth = AuthRequest {
         method: req.method,
         decoded_path: &decoded_path,
         query: &query,
         headers: req.headers,
         body: req.body,
-        path_project_id: &segments[1],
+        path_project_id: Some(&segments[1]),
     };
-    if let Err(reason) = authenticate(&state.auth, &auth, now) {
+    if let Err(reason) = authenticate(&state.auth, &state.issuer, &auth, now) {
         return Reply::error(
             401,
             CODE_AUTH,

@@ -30,6 +30,15 @@ fn prints_one_json_start_up_line_with_the_demo_credentials_then_stops_on_sigterm
                     "ff8080818d1b2a3c018d1b2a3c4d0003",
                 ],
             }],
+            "identity": {
+                "metadata_endpoint": format!("http://127.0.0.1:{port}"),
+                "pod_identity_uri": null,
+                "sts_endpoint": format!("http://127.0.0.1:{port}"),
+                "iam_endpoint": format!("http://127.0.0.1:{port}"),
+                "idp_id": "dms-emulator-idp",
+                "credential_lifetime_seconds": 3600,
+                "projects": [{"name": "cn-north-4", "id": "0123456789abcdef0123456789abcdef"}],
+            },
         })
     );
     // One request, so that a log line is written.
@@ -293,4 +302,171 @@ fn generated_scenarios_come_from_flags() {
     let (code, _, err) = run(&["--generate-tasks", "1000", "--generate-instances", "1000"]);
     assert_eq!(code, 2);
     assert!(err.contains("more than 100000"), "{err}");
+}
+
+#[test]
+fn secrets_the_identity_services_issue_or_receive_never_reach_stdout_or_the_log() {
+    use common::{Conn, Req};
+    let dir = std::env::temp_dir().join(format!("dms-emulator-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pod_token, id_token) = ("POD-TOKEN-CANARY-41d2", "ID-TOKEN-CANARY-9e7a");
+    std::fs::write(dir.join("pod"), pod_token).unwrap();
+    std::fs::write(dir.join("id"), id_token).unwrap();
+    let emu = launch(
+        command()
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--pod-identity-token-file")
+            .arg(dir.join("pod"))
+            .arg("--id-token-file")
+            .arg(dir.join("id")),
+    );
+    let addr: std::net::SocketAddr = emu.endpoint().trim_start_matches("http://").parse().unwrap();
+    let host = ("Host".to_owned(), addr.to_string());
+    let json_headers = |extra: &[(&str, &str)]| {
+        let mut h = vec![
+            host.clone(),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+        ];
+        h.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        h
+    };
+    let mut secrets: Vec<String> = vec![pod_token.into(), id_token.into()];
+    let mut credentials = Vec::new();
+    let mut c = Conn::open(addr);
+
+    let session = c
+        .send(
+            "PUT",
+            "/meta-data/latest/api/token",
+            &[host.clone(), ("X-Metadata-Token-Ttl-Seconds".into(), "60".into())],
+        )
+        .body;
+    let md = c.send(
+        "GET",
+        "/openstack/latest/securitykey",
+        &[host.clone(), ("X-Metadata-Token".into(), session.clone())],
+    );
+    credentials.push((
+        md.json()["credential"].clone(),
+        ["access", "secret", "securitytoken"],
+    ));
+    secrets.push(session);
+    let pod = c.send_body(
+        "POST",
+        progress_emulator::identity::POD_IDENTITY_PATH,
+        &json_headers(&[("Authorization", pod_token)]),
+        b"{}",
+    );
+    credentials.push((
+        pod.json()["credentials"].clone(),
+        ["accessKeyId", "secretAccessKey", "securityToken"],
+    ));
+    let sts = c.send_body(
+        "POST",
+        "/v5/agencies/assume-with-oidc",
+        &json_headers(&[]),
+        json!({"provider_urn": "p", "agency_urn": "a", "id_token": id_token})
+            .to_string()
+            .as_bytes(),
+    );
+    credentials.push((
+        sts.json()["credentials"].clone(),
+        ["access_key_id", "secret_access_key", "security_token"],
+    ));
+    let unscoped = c
+        .send_body(
+            "POST",
+            "/v3.0/OS-AUTH/id-token/tokens",
+            &json_headers(&[("X-Idp-Id", "dms-emulator-idp")]),
+            json!({"auth": {"id_token": {"id": id_token}}})
+                .to_string()
+                .as_bytes(),
+        )
+        .header("x-subject-token")
+        .unwrap()
+        .to_owned();
+    let fed = c.send_body(
+        "POST",
+        "/v3.0/OS-CREDENTIAL/securitytokens",
+        &json_headers(&[]),
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": unscoped}}}})
+            .to_string()
+            .as_bytes(),
+    );
+    credentials.push((
+        fed.json()["credential"].clone(),
+        ["access", "secret", "securitytoken"],
+    ));
+    secrets.push(unscoped);
+    // Each credential is used for DMS, once right and once with a wrong secret key (a 401 whose
+    // message echoes the canonical request).
+    for (v, [ak, sk, st]) in &credentials {
+        let (ak, sk, st) = (
+            v[ak].as_str().unwrap(),
+            v[sk].as_str().unwrap(),
+            v[st].as_str().unwrap(),
+        );
+        let mut r = Req::to(
+            addr,
+            &[
+                "v2",
+                common::P,
+                "instances",
+                common::I,
+                "tasks",
+                common::RUNNING,
+                "progress",
+            ],
+            std::time::SystemTime::now(),
+        );
+        r.ak = ak.into();
+        r.sk = sk.into();
+        r.security_token = Some(st.into());
+        assert_eq!(r.send_to(addr).status, 200);
+        r.sk = "wrong".into();
+        let refused = r.send_to(addr);
+        assert_eq!(refused.status, 401);
+        assert!(
+            !refused.body.contains(st) && !refused.body.contains(sk),
+            "{}",
+            refused.body
+        );
+        secrets.extend([sk.to_owned(), st.to_owned()]);
+    }
+    // Refused attempts carrying the secrets too.
+    c.send_body(
+        "POST",
+        progress_emulator::identity::POD_IDENTITY_PATH,
+        &json_headers(&[("Authorization", "Bearer POD-TOKEN-CANARY-41d2")]),
+        b"{}",
+    );
+    c.send_body(
+        "POST",
+        "/v3.0/OS-CREDENTIAL/securitytokens",
+        &json_headers(&[]),
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "ID-TOKEN-CANARY-9e7a"}}}})
+            .to_string()
+            .as_bytes(),
+    );
+    drop(c);
+    std::thread::sleep(Duration::from_millis(100));
+    let line = emu.line.clone();
+    let (status, stderr) = emu.terminate();
+    assert!(status.success());
+    assert!(
+        stderr.matches(" request_id=").count() >= 14,
+        "the log is on: {stderr}"
+    );
+    for secret in &secrets {
+        assert!(secret.len() >= 16, "{secret}");
+        assert!(
+            !stderr.contains(secret.as_str()),
+            "{secret} is in the log:\n{stderr}"
+        );
+        assert!(
+            !line.contains(secret.as_str()),
+            "{secret} is in the start-up line"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

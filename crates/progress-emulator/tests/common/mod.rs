@@ -82,12 +82,28 @@ impl Conn {
 
     /// Sends `method target` with exactly `headers` (add `Host` yourself) and reads the reply.
     pub fn send(&mut self, method: &str, target: &str, headers: &[(String, String)]) -> Response {
+        self.send_body(method, target, headers, b"")
+    }
+
+    /// [`Conn::send`] with a body (its `Content-Length` added when it is not empty).
+    pub fn send_body(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Response {
         let mut req = format!("{method} {target} HTTP/1.1\r\n");
         for (n, v) in headers {
             req.push_str(&format!("{n}: {v}\r\n"));
         }
+        if !body.is_empty() {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         req.push_str("\r\n");
-        self.reader.get_mut().write_all(req.as_bytes()).unwrap();
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body);
+        self.reader.get_mut().write_all(&bytes).unwrap();
 
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
@@ -144,12 +160,17 @@ pub struct Req {
 
 impl Req {
     pub fn new(emu: &RunningEmulator, segments: &[&str], at: SystemTime) -> Req {
+        Req::to(emu.addr(), segments, at)
+    }
+
+    /// A request to the emulator at `addr` (one started in-process or not).
+    pub fn to(addr: SocketAddr, segments: &[&str], at: SystemTime) -> Req {
         Req {
             method: "GET".into(),
             segments: segments.iter().map(|s| s.to_string()).collect(),
             query: Vec::new(),
             headers: vec![
-                ("Host".into(), emu.addr().to_string()),
+                ("Host".into(), addr.to_string()),
                 ("Content-Type".into(), "application/json".into()),
                 (
                     "X-Project-Id".into(),
@@ -217,7 +238,11 @@ impl Req {
     }
 
     pub fn send(&self, emu: &RunningEmulator) -> Response {
-        Conn::open(emu.addr()).send(&self.method, &self.target(), &self.signed_headers())
+        self.send_to(emu.addr())
+    }
+
+    pub fn send_to(&self, addr: SocketAddr) -> Response {
+        Conn::open(addr).send(&self.method, &self.target(), &self.signed_headers())
     }
 }
 
