@@ -164,8 +164,13 @@ impl EmulatorConfig {
 
     /// Whether the credentials are the public demo pair.
     pub fn uses_demo_credentials(&self) -> bool {
-        self.access_key == DEMO_AK && self.secret_key.expose() == DEMO_SK
+        is_demo_pair(&self.access_key, self.secret_key.expose())
     }
+}
+
+/// Whether `ak` and `sk` are the public demo pair (whose secret key may be printed).
+fn is_demo_pair(ak: &str, sk: &str) -> bool {
+    ak == DEMO_AK && sk == DEMO_SK
 }
 
 /// Why an emulator could not start.
@@ -324,6 +329,11 @@ impl RunningEmulator {
     /// The secret key of [`RunningEmulator::ak`] (for tests that sign requests).
     pub fn sk(&self) -> &str {
         self.state.auth.secret_key.expose()
+    }
+
+    /// Whether the accepted pair is the public demo one.
+    pub fn uses_demo_credentials(&self) -> bool {
+        is_demo_pair(self.ak(), self.sk())
     }
 
     /// The accepted key pair as client credentials.

@@ -98,7 +98,7 @@ impl Startup {
     /// The facts of `emulator`, whose key pair came from `credentials`. The secret key is
     /// included only for the demo pair, whatever `credentials` says.
     pub fn of(emulator: &RunningEmulator, credentials: CredentialSource) -> Startup {
-        let demo = emulator.ak() == crate::DEMO_AK && emulator.sk() == crate::DEMO_SK;
+        let demo = emulator.uses_demo_credentials();
         Startup {
             endpoint: emulator.endpoint(),
             ak: emulator.ak().to_owned(),
