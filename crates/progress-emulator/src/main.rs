@@ -1,6 +1,8 @@
 //! `dms-emulator`: serve the DMS for Kafka task API locally. See the README section
 //! "The emulator (dms-emulator)".
 
+use progress_core::credentials::{self, ExplicitCredentials, Resolved};
+use progress_core::{Credentials, CredentialsError, Secret};
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -210,26 +212,33 @@ fn main() -> ExitCode {
             idp_id: args.idp_id,
         });
     config.worker_threads = usize::from(args.workers);
-    let source =
-        match (args.ak, args.sk) {
-            (Some(ak), Some(sk)) => {
-                config = config.with_credentials(ak, sk);
+    // Which pair to accept is the core's rule (a pair comes whole from one source), as for
+    // every client: --ak/--sk, else the environment, else the demo pair.
+    let env: std::collections::HashMap<String, String> = [credentials::ENV_AK, credentials::ENV_SK]
+        .into_iter()
+        .filter_map(|name| env_nonempty(name).map(|v| (name.to_owned(), v)))
+        .collect();
+    let explicit = ExplicitCredentials {
+        ak: args.ak,
+        sk: args.sk.map(Secret::new),
+        ..Default::default()
+    };
+    let source = match credentials::resolve(&explicit, &env, None) {
+        Ok(Resolved {
+            credentials: Credentials::AkSk(key),
+            credentials_source,
+            ..
+        }) => {
+            config = config.with_credentials(key.ak.clone(), key.sk.expose().to_owned());
+            if credentials_source == credentials::Source::Explicit {
                 CredentialSource::Flags
+            } else {
+                CredentialSource::Environment
             }
-            _ => match (
-                env_nonempty("HUAWEICLOUD_SDK_AK"),
-                env_nonempty("HUAWEICLOUD_SDK_SK"),
-            ) {
-                (Some(ak), Some(sk)) => {
-                    config = config.with_credentials(ak, sk);
-                    CredentialSource::Environment
-                }
-                (None, None) => CredentialSource::Demo,
-                _ => return usage_error(
-                    "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK must be set together (or pass --ak and --sk)",
-                ),
-            },
-        };
+        }
+        Ok(_) | Err(CredentialsError::Missing) => CredentialSource::Demo,
+        Err(e) => return usage_error(format!("{e} (or pass --ak and --sk)")),
+    };
     if let Some(token) = args.iam_token.or_else(|| env_nonempty("DMS_EMULATOR_IAM_TOKEN")) {
         config = config.with_iam_token(token);
     }
