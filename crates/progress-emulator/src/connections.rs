@@ -6,15 +6,15 @@
 //!   [`Limits::idle_timeout`] is closed;
 //! - at most [`Limits::max_connections`] are held: one more arriving makes room by closing
 //!   the connection that is least worth keeping, as nginx reuses idle keep-alive connections
-//!   when it runs out. In order: a head arriving for more than [`SLOW_HEAD`] (oldest first),
+//!   when it runs out. In order: a head arriving for more than `SLOW_HEAD` (oldest first),
 //!   a connection that never sent a request (longest idle first), a head just arriving, and
 //!   last a keep-alive connection that was answered before (longest idle first), which is
 //!   what a client's pool holds. A connection being answered is never chosen.
 //!
 //! hyper's own `header_read_timeout` is not used: it counts from the moment a connection starts
 //! waiting for a head, so on a keep-alive connection it is an idle timeout too, and the two
-//! cannot differ. Here [`Tracked`] sees every read and write and [`Activity`] keeps the times;
-//! each connection's task asks [`Activity::verdict`] when to look again.
+//! cannot differ. Here `Tracked` sees every read and write and `Activity` keeps the times;
+//! each connection's task asks `Activity::verdict` when to look again.
 
 use std::collections::HashMap;
 use std::io;

@@ -1,11 +1,11 @@
 //! The identity services the emulator plays beside DMS, on the same address, so that a
 //! client's whole credential chain runs offline: ECS metadata ([`crate::metadata`]), CCE pod
-//! identity ([`crate::pod_identity`]), STS OIDC ([`crate::sts`]) and IAM federation and
-//! projects ([`crate::iam`]). This module routes to them and holds what they share: their
+//! identity (`crate::pod_identity`), STS OIDC (`crate::sts`) and IAM federation and
+//! projects (`crate::iam`). This module routes to them and holds what they share: their
 //! configuration, the expiry format and token files.
 //!
 //! Every temporary credential they issue lives [`IdentityConfig::credential_lifetime`] and is
-//! accepted by DMS (and IAM) requests until then; see [`crate::issuer`].
+//! accepted by DMS (and IAM) requests until then; see `crate::issuer`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

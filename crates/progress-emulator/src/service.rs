@@ -1,6 +1,6 @@
 //! The API itself, free of HTTP plumbing: routing, authentication, lookups and the exact
 //! response bodies; the HTTP server only feeds it requests. Public here: the error codes it
-//! answers with. What changes while it runs (deleted tasks) lives in [`State`], lock-free.
+//! answers with. What changes while it runs (deleted tasks) lives in `State`, lock-free.
 //!
 //! Order of checks, as at the real gateway: the route (404 `APIGW.0101`), then
 //! authentication (401 `APIGW.0301`), then the service's own checks (400 / 404 `DMS.*`).
