@@ -61,7 +61,7 @@ pub enum Reply {
     /// through the tunnel for a moment, then close.
     Tunnel,
     /// The reply computed from what this connection received (a gateway quoting the request).
-    Computed(fn(&Received) -> Reply),
+    Computed(Arc<dyn Fn(&Received) -> Reply + Send + Sync>),
 }
 
 impl Reply {
@@ -84,6 +84,11 @@ impl Reply {
             headers: case.headers.clone(),
             body: case.body.clone(),
         }
+    }
+
+    /// The reply `f` computes from what the connection received.
+    pub fn computed(f: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Reply {
+        Reply::Computed(Arc::new(f))
     }
 
     /// `reply` after a pause of `delay`.
