@@ -1,5 +1,6 @@
 //! Errors the service answers with (status >= 300), decoded from any of the shapes a
-//! gateway or the service uses, with echoed secrets redacted and the raw text bounded.
+//! gateway or the service uses (docs/wire.md §7), with echoed secrets redacted and the raw
+//! text bounded.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -111,7 +112,7 @@ fn bounded_text(body: &[u8]) -> String {
     format!("{}… ({} bytes)", cut(&kept, MAX_RAW_MESSAGE), body.len())
 }
 
-/// Decodes an error response in any of the shapes of API.md (first match wins). A body that
+/// Decodes an error response in any of the shapes of docs/wire.md §7 (first match wins). A body that
 /// is not JSON, or JSON of no known shape, keeps its raw text (bounded to
 /// [`MAX_RAW_MESSAGE`] bytes) as the message, and the code falls back to the status.
 pub fn decode_api_error(status: u16, headers: &[(&str, &str)], body: &[u8]) -> ApiError {

@@ -1,6 +1,6 @@
 //! The progress of a background task, and its tolerant decoding from a 200 body.
 //!
-//! Tolerance follows API.md §1 exactly: `statue` (sic) or `status`, times as integers,
+//! Tolerance follows docs/wire.md §6 exactly: `statue` (sic) or `status`, times as integers,
 //! numeric strings or null, unknown states and non-numeric times kept as raw text, unknown
 //! fields ignored, missing numbers as `None`. Strict where a wrong answer would follow: a body
 //! that is not a JSON object, a percentage outside 0..=100, a `step_list` that is not a list.

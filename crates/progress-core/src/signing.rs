@@ -1,4 +1,4 @@
-//! `SDK-HMAC-SHA256` request signing (API.md §3.1), in the shape of aws-sigv4: a description
+//! `SDK-HMAC-SHA256` request signing (docs/wire.md §5), in the shape of aws-sigv4: a description
 //! of the request goes in, signing *instructions* (headers to add) come out.
 //!
 //! Each stage is public so that it can be tested on its own and so that a server (the
