@@ -144,10 +144,7 @@ impl ResponseCase {
 
 /// Every signing case, sorted by name.
 pub fn signing_cases() -> Vec<SigningCase> {
-    case_dirs("signing")
-        .iter()
-        .map(|d| read_signing_case(d))
-        .collect()
+    all_cases("signing", read_signing_case)
 }
 
 /// The signing case `name`.
@@ -157,15 +154,16 @@ pub fn signing_case(name: &str) -> SigningCase {
 
 /// Every response case, sorted by name.
 pub fn response_cases() -> Vec<ResponseCase> {
-    case_dirs("responses")
-        .iter()
-        .map(|d| read_response_case(d))
-        .collect()
+    all_cases("responses", read_response_case)
 }
 
 /// The response case `name`.
 pub fn response_case(name: &str) -> ResponseCase {
     read_response_case(&root().join("responses").join(name))
+}
+
+fn all_cases<T>(kind: &str, read: fn(&Path) -> T) -> Vec<T> {
+    case_dirs(kind).iter().map(|d| read(d)).collect()
 }
 
 fn case_dirs(kind: &str) -> Vec<PathBuf> {
