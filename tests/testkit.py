@@ -49,10 +49,11 @@ def assert_clean(what: str, *texts: object) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the developer's own credentials, profile file or proxy: the SDK's
-    variables and the proxy variables are unset, and ``HOME`` is an empty directory."""
+    """No test sees the developer's own credentials, profile file, identity settings or
+    proxy: every ``HUAWEICLOUD_*`` and ``HC_CONTAINER_*`` variable and every ``*_proxy``
+    variable is unset, and ``HOME`` is an empty directory."""
     for name in list(os.environ):
-        if name.startswith("HUAWEICLOUD_SDK_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+        if name.startswith(("HUAWEICLOUD_", "HC_CONTAINER_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     home.mkdir()
