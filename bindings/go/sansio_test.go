@@ -79,8 +79,7 @@ func TestBuildRequestSendYourselfDecode(t *testing.T) {
 }
 
 func TestDecodeResponseTolerant(t *testing.T) {
-	c := readResponseCase(t, "progress-mixed-spellings")
-	p, err := dmsprogress.DecodeResponse(c.Status, c.Header, c.Body)
+	p, err := decodeCase(t, "progress-mixed-spellings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +101,7 @@ func TestDecodeResponseTolerant(t *testing.T) {
 	}
 
 	// Missing fields are unknown, not zero.
-	empty := readResponseCase(t, "progress-empty-object")
-	p, err = dmsprogress.DecodeResponse(empty.Status, empty.Header, empty.Body)
+	p, err = decodeCase(t, "progress-empty-object")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,16 +111,14 @@ func TestDecodeResponseTolerant(t *testing.T) {
 }
 
 func TestDecodeResponseErrors(t *testing.T) {
-	c := readResponseCase(t, "error-dms-404")
-	_, err := dmsprogress.DecodeResponse(c.Status, c.Header, c.Body)
+	_, err := decodeCase(t, "error-dms-404")
 	var apiErr *dmsprogress.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Code != "DMS.00404022" ||
 		apiErr.Message != "The instance does not exist." || apiErr.RequestID != "req-404" {
 		t.Fatalf("err = %#v", err)
 	}
 
-	c = readResponseCase(t, "error-html-502")
-	_, err = dmsprogress.DecodeResponse(c.Status, c.Header, c.Body)
+	_, err = decodeCase(t, "error-html-502")
 	if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Code != "502" || !strings.Contains(apiErr.Message, "Bad Gateway") {
 		t.Fatalf("502: err = %#v", err)
 	}
@@ -130,8 +126,7 @@ func TestDecodeResponseErrors(t *testing.T) {
 		t.Fatal("a 502 is retryable")
 	}
 
-	c = readResponseCase(t, "progress-not-an-object")
-	_, err = dmsprogress.DecodeResponse(c.Status, c.Header, c.Body)
+	_, err = decodeCase(t, "progress-not-an-object")
 	if !errors.Is(err, dmsprogress.ErrDecode) {
 		t.Fatalf("err = %v, want ErrDecode", err)
 	}

@@ -147,6 +147,13 @@ func readResponseCase(t *testing.T, name string) responseCase {
 	return c
 }
 
+// decodeCase is DecodeResponse of the response case name.
+func decodeCase(t *testing.T, name string) (*dmsprogress.Progress, error) {
+	t.Helper()
+	c := readResponseCase(t, name)
+	return dmsprogress.DecodeResponse(c.Status, c.Header, c.Body)
+}
+
 func responseCaseNames(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(testdataDir, "responses"))

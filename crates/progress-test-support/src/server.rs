@@ -260,14 +260,24 @@ fn read_head<S: Read>(reader: &mut BufReader<S>, log: &Mutex<Vec<Received>>) -> 
     complete.then(|| log.len() - 1)
 }
 
+/// Reads and records the request head, then works out the reply to it: the head's index in
+/// the log and the reply, or `None` when the peer closed first.
+fn read_request<S: Read>(
+    reader: &mut BufReader<S>,
+    log: &Mutex<Vec<Received>>,
+    reply: Reply,
+) -> Option<(usize, Reply)> {
+    let index = read_head(reader, log)?;
+    let received = log.lock().unwrap()[index].clone();
+    Some((index, resolve(reply, &received)))
+}
+
 fn serve_tcp(stream: TcpStream, reply: Reply, log: &Mutex<Vec<Received>>) {
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let mut reader = BufReader::new(stream);
-    let Some(index) = read_head(&mut reader, log) else {
+    let Some((index, reply)) = read_request(&mut reader, log, reply) else {
         return;
     };
-    let received = log.lock().unwrap()[index].clone();
-    let reply = resolve(reply, &received);
     if let Reply::Reset = reply {
         reset(reader.get_ref());
         return;
@@ -290,11 +300,9 @@ fn serve_tls(mut tcp: TcpStream, config: Tls, reply: Reply, log: &Mutex<Vec<Rece
     let mut tls = rustls::ServerConnection::new(config).unwrap();
     let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
     let mut reader = BufReader::new(&mut stream);
-    let Some(index) = read_head(&mut reader, log) else {
+    let Some((_, reply)) = read_request(&mut reader, log, reply) else {
         return;
     };
-    let received = log.lock().unwrap()[index].clone();
-    let reply = resolve(reply, &received);
     let _ = play(&mut stream, &reply);
     let _ = stream.flush();
     stream.conn.send_close_notify();
