@@ -15,6 +15,14 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust tests"
 cargo test --workspace
 
+step "fuzz seeds build from testdata/ (the fuzz runs themselves are manual, see README)"
+seeds=$(mktemp -d)
+fuzz/seed-corpus.sh "$seeds"
+for target in decode_progress decode_error; do
+    [ "$(ls "$seeds/$target" | wc -l)" -eq "$(ls -d testdata/responses/*/ | wc -l)" ]
+done
+rm -rf "$seeds"
+
 step "benchmarks still compile (they are run by bench/run.sh, not here)"
 cargo bench --workspace --no-run --quiet
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import resource
 import shutil
 import socket
@@ -28,30 +27,14 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import pytest
 
 import dms_progress
+from testkit import SK, assert_clean, response_case
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 INSTANCE = "11111111-2222-3333-4444-555555555555"
 TASK = "ff8080818d1b2a3c018d1b2a3c4d0001"
 
-OK_BODY = json.dumps(
-    {
-        "progress_percentage": 40,
-        "remain_time": 60,
-        "step_list": [
-            {"name": "pre_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208},
-            {"name": "disk_expansion", "statue": "IN_PROGRESS", "start_time": 1763350111326},
-        ],
-    }
-).encode()
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No developer credentials, profile file or proxy leak into these clients."""
-    for name in list(os.environ):
-        if name.startswith("HUAWEICLOUD_SDK_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
+RUNNING = response_case("progress-running")  # the healthy answer
+OK_BODY = RUNNING.body
 
 
 # --- the scripted server -------------------------------------------------------------------
@@ -87,7 +70,7 @@ def respond(status: int, body: bytes = b"", headers: Sequence[Tuple[str, str]] =
 
 
 def ok() -> Behaviour:
-    return respond(200, OK_BODY, [("X-Request-Id", "rid-ok"), ("Content-Type", "application/json")])
+    return respond(RUNNING.status, OK_BODY, RUNNING.headers)
 
 
 def truncated(declared: int = 500, sent: int = 20) -> Behaviour:
@@ -228,15 +211,16 @@ class ScriptedServer:
 
 def client(endpoint: str, *, retries: int = 0, timeout: float = 5.0, **kw) -> dms_progress.Client:
     return dms_progress.Client(
-        endpoint=endpoint, project_id=PROJECT, ak="FAULTAK", sk="FAULT-TEST-SECRET", retries=retries, timeout=timeout, **kw
+        endpoint=endpoint, project_id=PROJECT, ak="FAULTAK", sk=SK, retries=retries, timeout=timeout, **kw
     )
 
 
 def assert_healthy(c: dms_progress.Client) -> None:
     """The same client object answers correctly after the fault."""
     p = c.get_progress(INSTANCE, TASK)
-    assert p.percentage == 40 and p.remain_time == 60
-    assert [s.name for s in p.steps] == ["pre_check", "disk_expansion"]
+    want = RUNNING.expected["progress"]
+    assert p.percentage == want["percentage"] and p.remain_time == want["remain_time"]
+    assert [s.name for s in p.steps] == [s["name"] for s in want["steps"]]
 
 
 # --- the matrix ----------------------------------------------------------------------------
@@ -287,25 +271,26 @@ def test_64_mib_body_is_refused_at_the_limit_with_bounded_memory():
 
 
 def test_non_json_200_is_a_decode_error_with_the_request_id():
-    script = [respond(200, b"<html>hello</html>", [("X-Request-Id", "rid-7")]), ok()]
+    html = response_case("progress-html-200")
+    script = [respond(html.status, html.body, html.headers), ok()]
     with ScriptedServer(script) as server, client(server.endpoint, retries=2) as c:
         with pytest.raises(dms_progress.DecodeError) as info:
             c.get_progress(INSTANCE, TASK)
-        assert info.value.request_id == "rid-7"
+        assert info.value.request_id == html.header("X-Request-Id")
         assert info.value.code_name == "DMS_PROGRESS_RESULT_DECODE"
-        assert "rid-7" in str(info.value)
+        assert html.header("X-Request-Id") in str(info.value)
         assert server.requests == 1, "a decode error is not retried"
         assert_healthy(c)
 
 
 def test_html_502_is_an_api_error_with_the_raw_text():
-    html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-    with ScriptedServer([respond(502, html, [("Content-Type", "text/html")]), ok()]) as server:
+    html = response_case("error-html-502")
+    with ScriptedServer([respond(html.status, html.body, html.headers), ok()]) as server:
         with client(server.endpoint) as c:
             with pytest.raises(dms_progress.ApiError) as info:
                 c.get_progress(INSTANCE, TASK)
             e = info.value
-            assert (e.status, e.error_code, e.error_msg) == (502, "502", html.decode())
+            assert (e.status, e.error_code, e.error_msg) == (502, "502", html.body.decode())
             assert e.code_name == "DMS_PROGRESS_RESULT_API"
             assert_healthy(c)
 
@@ -422,19 +407,18 @@ def test_odd_but_valid_shape_decodes():
 
 
 def test_apigw_401_carries_code_and_request_id():
-    body = json.dumps(
-        {"error_code": "APIGW.0301", "error_msg": "Incorrect IAM authentication information: verify aksk signature fail"}
-    ).encode()
-    with ScriptedServer([respond(401, body, [("X-Request-Id", "rid-401")]), ok()]) as server:
+    denied = response_case("error-apigw-401")
+    with ScriptedServer([respond(denied.status, denied.body, denied.headers), ok()]) as server:
         with client(server.endpoint, retries=2) as c:
             with pytest.raises(dms_progress.ApiError) as info:
                 c.get_progress(INSTANCE, TASK)
             e = info.value
-            assert (e.status, e.error_code, e.request_id) == (401, "APIGW.0301", "rid-401")
+            rid = denied.header("X-Request-Id")
+            assert (e.status, e.error_code, e.request_id) == (401, "APIGW.0301", rid)
             assert e.code_name == "DMS_PROGRESS_RESULT_API"
             assert "verify aksk signature fail" in e.error_msg
-            assert "rid-401" in str(e)
-            assert "FAULT-TEST-SECRET" not in f"{e} {e!r} {e.error_msg}"
+            assert rid in str(e)
+            assert_clean("a 401", f"{e} {e!r} {e.error_msg}")
             assert server.requests == 1, "a 401 is not retried"
             assert_healthy(c)
 

@@ -31,6 +31,7 @@ from emulator_harness import (
     DEMO_TASK_RUNNING,
     Emulator,
 )
+from testkit import running_emulator
 
 PROJECT = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -80,15 +81,9 @@ def progress(c: KafkaClient, instance_id: str, task_id: str):
 
 @pytest.fixture(scope="module")
 def emu():
-    with Emulator(scenario=SCENARIO, ak="SDKTESTAK", sk="sdk-test-secret") as e:
+    for e in running_emulator(SCENARIO, ak="SDKTESTAK", sk="sdk-test-secret"):
         yield e
     assert e.returncode == 0, e.stderr
-
-
-@pytest.fixture(scope="module")
-def demo():
-    with Emulator() as e:
-        yield e
 
 
 def test_harness_reports_the_scenario(emu):
@@ -191,14 +186,14 @@ def test_unknown_ids_are_404_with_a_dms_code(emu):
     assert info.value.error_code == "DMS.00404022"
 
 
-def test_the_demo_scenario_with_the_demo_credentials(demo):
-    assert (demo.ak, demo.sk, demo.project_id) == (DEMO_AK, DEMO_SK, DEMO_PROJECT_ID)
-    assert [(t.instance_id, t.task_id) for t in demo.tasks] == [
+def test_the_demo_scenario_with_the_demo_credentials(demo_emulator):
+    assert (demo_emulator.ak, demo_emulator.sk, demo_emulator.project_id) == (DEMO_AK, DEMO_SK, DEMO_PROJECT_ID)
+    assert [(t.instance_id, t.task_id) for t in demo_emulator.tasks] == [
         (DEMO_INSTANCE_ID, DEMO_TASK_RUNNING),
         (DEMO_INSTANCE_ID, DEMO_TASK_FINISHED),
         (DEMO_INSTANCE_ID, DEMO_TASK_FAILING),
     ]
-    c = client(demo)
+    c = client(demo_emulator)
     done = progress(c, DEMO_INSTANCE_ID, DEMO_TASK_FINISHED)
     assert done.progress_percentage == 100 and done.remain_time == 0
     assert [s.statue for s in done.step_list] == ["COMPLETED"] * 4

@@ -12,7 +12,6 @@ so that the SDK's per-process project cache never answers for IAM.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -88,13 +87,9 @@ ISSUED: list = []
 
 
 @pytest.fixture(autouse=True)
-def sdk_environment(monkeypatch, tmp_path):
-    """Only what a test sets reaches the SDK; no profile file, no proxy, UTC (the SDK reads
-    expiry times as local time)."""
-    for name in list(os.environ):
-        if name.startswith(("HUAWEICLOUD_", "HC_CONTAINER_")) or name.lower().endswith("_proxy"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(tmp_path))
+def sdk_environment(clean_environment, monkeypatch):
+    """On top of the shared ``clean_environment`` (only what a test sets reaches the SDK; no
+    profile file, no proxy): UTC, since the SDK reads expiry times as local time."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield

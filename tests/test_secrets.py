@@ -35,11 +35,8 @@ import pytest
 
 import dms_progress
 from emulator_harness import REPO_ROOT, Emulator, binary_path
+from testkit import IAM, SK, TOKEN, assert_clean, running_emulator
 
-SK = "SK-CANARY-7f3a9c"
-TOKEN = "TOKEN-CANARY-5d1e"
-IAM = "IAM-CANARY-9b2c"
-CANARIES = (SK, TOKEN, IAM)
 AK = "CANARYAK"
 PROJECT = "0123456789abcdef0123456789abcdef"
 INSTANCE = "11111111-2222-3333-4444-555555555555"
@@ -69,35 +66,16 @@ CLI = REPO_ROOT / "target" / "debug" / "dms-progress"
 GO_BIN = REPO_ROOT / "target" / "dms-progress-go"
 
 
-def assert_clean(what: str, *texts: object) -> None:
-    for text in texts:
-        s = text if isinstance(text, str) else repr(text)
-        for canary in CANARIES:
-            assert canary not in s, f"{what} shows {canary}:\n{s}"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("HUAWEICLOUD_SDK_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-
-
 @pytest.fixture(scope="module")
 def other_emulator() -> Iterator[Emulator]:
     """Holds credentials other than the canaries: every canary request gets a 401."""
-    with Emulator(SCENARIO, ak="OTHERAK", sk="other-secret-key", iam_token="other-iam-token", quiet=False) as emu:
-        yield emu
+    yield from running_emulator(SCENARIO, ak="OTHERAK", sk="other-secret-key", iam_token="other-iam-token", quiet=False)
 
 
 @pytest.fixture(scope="module")
 def canary_emulator() -> Iterator[Emulator]:
     """Holds the canaries itself (SK and IAM token): canary requests succeed."""
-    with Emulator(SCENARIO, ak=AK, sk=SK, iam_token=IAM, quiet=False) as emu:
-        yield emu
+    yield from running_emulator(SCENARIO, ak=AK, sk=SK, iam_token=IAM, quiet=False)
 
 
 def dead_endpoint() -> str:

@@ -11,30 +11,35 @@ import (
 	dmsprogress "github.com/dms-progress/dms-progress/bindings/go"
 )
 
-// The published vector for this route (docs/API.md §3.1, "this route").
+// The route's signing vector (testdata/signing/progress-route): the request BuildRequest
+// describes is the case's request, signed as the case says.
 func TestBuildRequestSignatureVector(t *testing.T) {
-	req, err := dmsprogress.BuildRequest(dmsprogress.Config{
-		Region: "cn-north-4", ProjectID: project, AccessKey: "AccessKey", SecretKey: "SecretKey",
-		IgnoreEnvironment: true,
-	}, instance, "ff8080818d1b2a3c018d1b2a3c4d0001", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	c := readSigningCase(t, "progress-route")
+	// /v2/{project}/instances/{instance}/tasks/{task}/progress
+	ids := strings.Split(c.Path, "/")
+	at, err := time.Parse("20060102T150405Z", c.Request.Header.Get("X-Sdk-Date"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.Method != "GET" {
+	req, err := dmsprogress.BuildRequest(dmsprogress.Config{
+		Region: "cn-north-4", ProjectID: ids[2], AccessKey: c.AK, SecretKey: c.SK,
+		IgnoreEnvironment: true,
+	}, ids[4], ids[6], at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Method != strings.Fields(c.Request.First)[0] {
 		t.Fatalf("Method = %q", req.Method)
 	}
-	wantURL := "https://dms.cn-north-4.myhuaweicloud.com/v2/" + project + "/instances/" + instance +
-		"/tasks/ff8080818d1b2a3c018d1b2a3c4d0001/progress"
-	if req.URL != wantURL {
-		t.Fatalf("URL = %q", req.URL)
+	if wantURL := "https://" + c.Request.Header.Get("Host") + c.Path; req.URL != wantURL {
+		t.Fatalf("URL = %q, want %q", req.URL, wantURL)
 	}
-	if got := req.Header.Get("X-Sdk-Date"); got != "20260101T000000Z" {
-		t.Fatalf("X-Sdk-Date = %q", got)
+	for name := range c.Request.Header {
+		if got, want := req.Header.Get(name), c.Request.Header.Get(name); got != want {
+			t.Fatalf("%s = %q, want %q", name, got, want)
+		}
 	}
-	auth := req.Header.Get("Authorization")
-	want := "SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=content-type;host;x-project-id;x-sdk-date, " +
-		"Signature=dce8551f39c4ee03c29a8f7ef4a33550408444c9b328b5391d948f91494f0a09"
-	if auth != want {
+	if auth, want := req.Header.Get("Authorization"), c.Authorization(); auth != want {
 		t.Fatalf("Authorization = %q\nwant            %q", auth, want)
 	}
 }
@@ -74,11 +79,7 @@ func TestBuildRequestSendYourselfDecode(t *testing.T) {
 }
 
 func TestDecodeResponseTolerant(t *testing.T) {
-	body := `{"progress_percentage": 40, "remain_time": 1124, "extra": true, "step_list": [
-		{"name": "pre_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": "1763350111208"},
-		{"name": "disk_expansion", "status": "IN_PROGRESS", "start_time": "soon", "end_time": null},
-		{"name": "rolling_scaling", "statue": "ROLLING_BACK"}]}`
-	p, err := dmsprogress.DecodeResponse(200, http.Header{"X-Request-Id": {"r1"}}, []byte(body))
+	p, err := decodeCase(t, "progress-mixed-spellings")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func TestDecodeResponseTolerant(t *testing.T) {
 	}
 
 	// Missing fields are unknown, not zero.
-	p, err = dmsprogress.DecodeResponse(200, nil, []byte(`{}`))
+	p, err = decodeCase(t, "progress-empty-object")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,15 +111,14 @@ func TestDecodeResponseTolerant(t *testing.T) {
 }
 
 func TestDecodeResponseErrors(t *testing.T) {
-	_, err := dmsprogress.DecodeResponse(404, http.Header{"X-Request-Id": {"req-404"}},
-		[]byte(`{"error_code": "DMS.00404022", "error_msg": "The instance does not exist."}`))
+	_, err := decodeCase(t, "error-dms-404")
 	var apiErr *dmsprogress.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Code != "DMS.00404022" ||
 		apiErr.Message != "The instance does not exist." || apiErr.RequestID != "req-404" {
 		t.Fatalf("err = %#v", err)
 	}
 
-	_, err = dmsprogress.DecodeResponse(502, nil, []byte(`<html>Bad Gateway</html>`))
+	_, err = decodeCase(t, "error-html-502")
 	if !errors.As(err, &apiErr) || apiErr.Status != 502 || apiErr.Code != "502" || !strings.Contains(apiErr.Message, "Bad Gateway") {
 		t.Fatalf("502: err = %#v", err)
 	}
@@ -126,7 +126,7 @@ func TestDecodeResponseErrors(t *testing.T) {
 		t.Fatal("a 502 is retryable")
 	}
 
-	_, err = dmsprogress.DecodeResponse(200, http.Header{"X-Request-Id": {"req-bad"}}, []byte(`[1, 2]`))
+	_, err = decodeCase(t, "progress-not-an-object")
 	if !errors.Is(err, dmsprogress.ErrDecode) {
 		t.Fatalf("err = %v, want ErrDecode", err)
 	}

@@ -1,12 +1,14 @@
 /*
  * C tests of the dms_progress C API against a running dms-emulator (see with-emulator.sh,
  * which exports DMS_ENDPOINT, DMS_AK, DMS_SK and DMS_PROJECT_ID and serves scenario.json).
+ * The sans-IO tests read the repository's testdata/ (DMS_TESTDATA, set by the Makefile).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dms_progress.h"
 
@@ -35,6 +37,133 @@ static int passed, failed;
     } while (0)
 
 static const char *INSTANCE = "c-test-instance";
+
+#ifndef DMS_TESTDATA
+#error "DMS_TESTDATA must name the repository's testdata directory (the Makefile sets it)"
+#endif
+
+/* The whole of testdata/<rel> as a NUL-terminated buffer (the NUL is not counted in *len). */
+static char *read_testdata(const char *rel, size_t *len) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", DMS_TESTDATA, rel);
+    FILE *f = fopen(path, "rb");
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) {
+        size = ftell(f);
+        rewind(f);
+    }
+    char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, (size_t)size, f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    if (!buf || n != (size_t)size) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
+    buf[n] = 0;
+    if (len) {
+        *len = n;
+    }
+    return buf;
+}
+
+#define MAX_HEADERS 16
+
+/* A request.txt or response.txt: first line, `Name: value` lines, an empty line, the body.
+ * Every string points into `raw`, which parse_message cuts with NULs. */
+struct message {
+    char *raw;
+    const char *first;
+    const char *names[MAX_HEADERS];
+    const char *values[MAX_HEADERS];
+    size_t header_count;
+    const uint8_t *body;
+    size_t body_len;
+};
+
+static struct message read_message(const char *rel) {
+    struct message m = {0};
+    size_t len = 0;
+    m.raw = read_testdata(rel, &len);
+    char *end_of_head = strstr(m.raw, "\n\n");
+    if (!end_of_head) {
+        fprintf(stderr, "%s: no empty line after the head\n", rel);
+        exit(2);
+    }
+    *end_of_head = 0;
+    m.body = (const uint8_t *)end_of_head + 2;
+    m.body_len = len - (size_t)(end_of_head + 2 - m.raw);
+    char *line = m.raw;
+    m.first = line;
+    for (char *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next) {
+            *next++ = 0;
+        }
+        if (line == m.first) {
+            continue;
+        }
+        char *colon = strchr(line, ':');
+        if (!colon || m.header_count == MAX_HEADERS) {
+            fprintf(stderr, "%s: bad header line %s\n", rel, line);
+            exit(2);
+        }
+        *colon++ = 0;
+        while (*colon == ' ') {
+            colon++;
+        }
+        m.names[m.header_count] = line;
+        m.values[m.header_count++] = colon;
+    }
+    return m;
+}
+
+static const char *message_header(const struct message *m, const char *name) {
+    for (size_t i = 0; i < m->header_count; i++) {
+        if (strcasecmp(m->names[i], name) == 0) {
+            return m->values[i];
+        }
+    }
+    return NULL;
+}
+
+static const char *request_header(const dms_progress_request *r, const char *name) {
+    for (size_t i = 0; i < dms_progress_request_header_count(r); i++) {
+        if (strcasecmp(dms_progress_request_header_name(r, i), name) == 0) {
+            return dms_progress_request_header_value(r, i);
+        }
+    }
+    return NULL;
+}
+
+/* Seconds since the epoch of an X-Sdk-Date (YYYYMMDDTHHMMSSZ), by days from the civil date. */
+static uint64_t sdk_date_seconds(const char *date) {
+    int y, mo, d, h, mi, s;
+    if (sscanf(date, "%4d%2d%2dT%2d%2d%2dZ", &y, &mo, &d, &h, &mi, &s) != 6) {
+        fprintf(stderr, "bad X-Sdk-Date %s\n", date);
+        exit(2);
+    }
+    y -= mo <= 2;
+    long era = y / 400, yoe = y - era * 400;
+    long doy = (153L * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+    return (uint64_t)days * 86400 + (uint64_t)(h * 3600 + mi * 60 + s);
+}
+
+/* The value of `key` in a credentials file (`key = value` lines), copied into out. */
+static void credential(const char *file, const char *key, char *out, size_t cap) {
+    char pattern[32];
+    snprintf(pattern, sizeof pattern, "\n%s = ", key);
+    const char *at = strstr(file, pattern);
+    CHECK(at != NULL);
+    out[0] = 0;
+    if (at) {
+        at += strlen(pattern);
+        size_t n = strcspn(at, "\n");
+        snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), at);
+    }
+}
 
 static const char *env(const char *name) {
     const char *v = getenv(name);
@@ -345,58 +474,88 @@ static void test_bad_strings(dms_progress_client *client) {
     dms_progress_config_free(cfg);
 }
 
-static void test_sans_io(void) {
+/* The route's signing vector: the request dms_progress_build_request describes is the case's
+ * request (method, URL, every header), with the case's Authorization. */
+static void test_build_request_vector(void) {
+    struct message req = read_message("signing/progress-route/request.txt");
+    char *creq = read_testdata("signing/progress-route/canonical-request.txt", NULL);
+    char *signature = read_testdata("signing/progress-route/signature.txt", NULL);
+    char *creds = read_testdata("signing/progress-route/credentials", NULL);
+    char method[16], path[512], project[128], instance[128], task[128], ak[128], sk[128];
+    CHECK(sscanf(req.first, "%15s %511s", method, path) == 2);
+    CHECK(sscanf(path, "/v2/%127[^/]/instances/%127[^/]/tasks/%127[^/]/progress", project, instance, task) == 3);
+    credential(creds, "ak", ak, sizeof ak);
+    credential(creds, "sk", sk, sizeof sk);
+    char endpoint[256], url[1024], authorization[1024];
+    snprintf(endpoint, sizeof endpoint, "https://%s", message_header(&req, "Host"));
+    snprintf(url, sizeof url, "%s%s", endpoint, path);
+    /* SignedHeaders is the canonical request's fifth line (the last but one). */
+    *strrchr(creq, '\n') = 0;
+    snprintf(authorization, sizeof authorization, "SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, Signature=%s", ak,
+             strrchr(creq, '\n') + 1, signature);
+
     dms_progress_config *cfg = dms_progress_config_new();
     dms_progress_config_set_use_environment(cfg, false);
-    dms_progress_config_set_endpoint(cfg, "https://dms.cn-north-4.myhuaweicloud.com");
-    dms_progress_config_set_project_id(cfg, "0123456789abcdef0123456789abcdef");
-    dms_progress_config_set_credentials(cfg, "AccessKey", "SecretKey");
+    dms_progress_config_set_endpoint(cfg, endpoint);
+    dms_progress_config_set_project_id(cfg, project);
+    dms_progress_config_set_credentials(cfg, ak, sk);
     dms_progress_request *r = NULL;
-    CHECK_RC(dms_progress_build_request(cfg, "11111111-2222-3333-4444-555555555555", "ff8080818d1b2a3c018d1b2a3c4d0001",
-                                        1767225600, &r, NULL),
+    CHECK_RC(dms_progress_build_request(cfg, instance, task, sdk_date_seconds(message_header(&req, "X-Sdk-Date")), &r, NULL),
              DMS_PROGRESS_RESULT_OK);
-    CHECK(strcmp(dms_progress_request_method(r), "GET") == 0);
-    CHECK(strstr(dms_progress_request_url(r), "/tasks/ff8080818d1b2a3c018d1b2a3c4d0001/progress") != NULL);
-    int found = 0;
-    for (size_t i = 0; i < dms_progress_request_header_count(r); i++) {
-        if (strcmp(dms_progress_request_header_name(r, i), "Authorization") == 0) {
-            /* The published vector for this route (API.md). */
-            found = strstr(dms_progress_request_header_value(r, i),
-                           "Signature=dce8551f39c4ee03c29a8f7ef4a33550408444c9b328b5391d948f91494f0a09") != NULL;
-        }
+    CHECK(strcmp(dms_progress_request_method(r), method) == 0);
+    CHECK(strcmp(dms_progress_request_url(r), url) == 0);
+    for (size_t i = 0; i < req.header_count; i++) {
+        const char *got = request_header(r, req.names[i]);
+        CHECK(got != NULL && strcmp(got, req.values[i]) == 0);
     }
-    CHECK(found);
+    const char *got = request_header(r, "Authorization");
+    CHECK(got != NULL && strcmp(got, authorization) == 0);
     CHECK(dms_progress_request_header_name(r, 1000) == NULL);
     dms_progress_request_free(r);
     dms_progress_config_free(cfg);
+    free(req.raw);
+    free(creq);
+    free(signature);
+    free(creds);
+}
 
-    const char *body = "{\"progress_percentage\": 40, \"remain_time\": 60, \"step_list\": ["
-                       "{\"name\": \"pre_check\", \"statue\": \"COMPLETED\", \"start_time\": \"1763350067752\"},"
-                       "{\"name\": \"x\", \"status\": \"ROLLING_BACK\", \"start_time\": \"soon\"}]}";
+/* Response cases of testdata/responses through dms_progress_decode_response. */
+static dms_progress_result decode_case(const char *name, dms_progress_progress **p, dms_progress_error **err) {
+    char rel[256];
+    snprintf(rel, sizeof rel, "responses/%s/response.txt", name);
+    struct message m = read_message(rel);
+    int status = 0;
+    CHECK(sscanf(m.first, "HTTP/1.1 %d", &status) == 1);
+    dms_progress_result rc = dms_progress_decode_response((uint16_t)status, m.names, m.values, m.header_count, m.body,
+                                                          m.body_len, p, err);
+    free(m.raw);
+    return rc;
+}
+
+static void test_sans_io(void) {
+    test_build_request_vector();
+
     dms_progress_progress *p = NULL;
-    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)body, strlen(body), &p, NULL),
-             DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(decode_case("progress-numeric-strings", &p, NULL), DMS_PROGRESS_RESULT_OK);
     int64_t ms = 0;
     CHECK(dms_progress_progress_step_start_time(p, 0, &ms) && ms == 1763350067752LL);
     CHECK(dms_progress_progress_step_status(p, 1) == DMS_PROGRESS_STEP_STATUS_OTHER);
     CHECK(strcmp(dms_progress_progress_step_status_text(p, 1), "ROLLING_BACK") == 0);
     CHECK(!dms_progress_progress_step_start_time(p, 1, &ms));
-    CHECK(strcmp(dms_progress_progress_step_start_time_text(p, 1), "soon") == 0);
+    CHECK(strcmp(dms_progress_progress_step_start_time_text(p, 1), "yesterday") == 0);
     dms_progress_progress_free(p);
 
-    const char *names[] = {"X-Request-Id", "Content-Type"};
-    const char *values[] = {"rid-42", "text/html"};
-    const char *html = "<html>502 Bad Gateway</html>";
     dms_progress_error *err = NULL;
-    CHECK_RC(dms_progress_decode_response(502, names, values, 2, (const uint8_t *)html, strlen(html), &p, &err),
-             DMS_PROGRESS_RESULT_API);
+    struct message html = read_message("responses/error-html-502/response.txt");
+    CHECK_RC(decode_case("error-html-502", &p, &err), DMS_PROGRESS_RESULT_API);
     CHECK(dms_progress_error_http_status(err) == 502);
     CHECK(strcmp(dms_progress_error_api_code(err), "502") == 0);
-    CHECK(strcmp(dms_progress_error_api_message(err), html) == 0);
-    CHECK(strcmp(dms_progress_error_request_id(err), "rid-42") == 0);
+    CHECK(strcmp(dms_progress_error_api_message(err), (const char *)html.body) == 0);
+    CHECK(strcmp(dms_progress_error_request_id(err), message_header(&html, "X-Request-Id")) == 0);
     dms_progress_error_free(err);
+    free(html.raw);
 
-    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)"[]", 2, &p, &err), DMS_PROGRESS_RESULT_DECODE);
+    CHECK_RC(decode_case("progress-not-an-object", &p, &err), DMS_PROGRESS_RESULT_DECODE);
     dms_progress_error_free(err);
 }
 

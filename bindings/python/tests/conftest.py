@@ -6,8 +6,9 @@ Which package is tested:
 - without it, the installed package and the library bundled in it (what
   ``pip install ./bindings/python`` produced): run pytest from outside the source tree.
 
-The emulator comes from the repository's ``tests/emulator_harness.py`` (``DMS_EMULATOR_BIN``,
-default ``target/debug/dms-emulator``).
+The shared fixtures (``clean_environment``, ``demo_emulator``), the canaries and the
+``testdata/`` readers come from the repository's ``tests/testkit.py``; the emulator from its
+``tests/emulator_harness.py`` (``DMS_EMULATOR_BIN``, default ``target/debug/dms-emulator``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(HERE))
 
 import dms_progress  # noqa: E402
 from localserver import LocalServer  # noqa: E402
+from testkit import clean_environment, demo_emulator  # noqa: E402, F401  (the shared fixtures)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -37,17 +39,6 @@ def pytest_report_header(config: pytest.Config) -> str:
         f"dms_progress {dms_progress.__file__} ({'source tree' if SOURCE_MODE else 'installed'}), "
         f"native library {dms_progress.library_path()} {dms_progress.library_version()}"
     )
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test sees the developer's own credentials, profile file or proxy."""
-    for name in list(os.environ):
-        if name.startswith("HUAWEICLOUD_SDK_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
 
 
 @pytest.fixture

@@ -9,14 +9,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, List, Optional, Tuple
 
-PROGRESS_BODY = {
-    "progress_percentage": 40,
-    "remain_time": 1124,
-    "step_list": [
-        {"name": "pre_check", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208},
-        {"name": "disk_expansion", "statue": "IN_PROGRESS", "start_time": 1763350111326},
-    ],
-}
+from testkit import response_case
+
+# The default answer: a task at 40 % (testdata/responses/progress-running).
+PROGRESS_BODY = json.loads(response_case("progress-running").body)
 
 
 @dataclass

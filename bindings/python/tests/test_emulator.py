@@ -21,6 +21,7 @@ from emulator_harness import (
     DEMO_TASK_RUNNING,
     Emulator,
 )
+from testkit import running_emulator
 
 PROJECT = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -56,14 +57,7 @@ STATIC = {
 
 @pytest.fixture(scope="module")
 def emu():
-    with Emulator(STATIC) as e:
-        yield e
-
-
-@pytest.fixture(scope="module")
-def demo():
-    with Emulator() as e:
-        yield e
+    yield from running_emulator(STATIC)
 
 
 def client_for(e: Emulator, **kw) -> dms_progress.Client:
@@ -73,8 +67,8 @@ def client_for(e: Emulator, **kw) -> dms_progress.Client:
     return dms_progress.Client(endpoint=e.endpoint, **kw)
 
 
-def test_get_progress_of_the_demo_tasks(demo):
-    with client_for(demo) as c:
+def test_get_progress_of_the_demo_tasks(demo_emulator):
+    with client_for(demo_emulator) as c:
         running = c.get_progress(DEMO_INSTANCE_ID, DEMO_TASK_RUNNING)
         finished = c.get_progress(DEMO_INSTANCE_ID, DEMO_TASK_FINISHED)
     assert 0 <= running.percentage < 100 and not running.is_complete
@@ -132,8 +126,8 @@ def test_failing_task_raises_task_failed_error():
     assert polls[-1] == err.progress
 
 
-def test_demo_failing_task_is_reported_by_get_progress_too(demo):
-    with client_for(demo) as c:
+def test_demo_failing_task_is_reported_by_get_progress_too(demo_emulator):
+    with client_for(demo_emulator) as c:
         p = c.get_progress(DEMO_INSTANCE_ID, DEMO_TASK_FAILING)
     assert p.failed_step is None or p.failed_step.name == "disk_expansion"
 

@@ -1,72 +1,32 @@
 //! TLS: verification is on by default, a CA file can be trusted, and `insecure` is explicit.
 //! A local HTTPS server with a freshly generated self-signed certificate plays the gateway.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use progress_client::{Client, ClientConfig, Error, ProxyConfig, TransportKind};
 use progress_core::Secret;
+use progress_test_support::server::self_signed;
+use progress_test_support::testdata::response_case;
+use progress_test_support::{Reply, Server};
 
 struct TlsServer {
-    addr: SocketAddr,
+    server: Server,
     cert_pem: String,
 }
 
+/// An HTTPS server with a fresh self-signed certificate, answering a finished task.
 fn start_tls_server() -> TlsServer {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let cert_der = key.cert.der().clone();
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.key_pair.serialize_der().into());
-    let config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert_der], key_der)
-            .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut tcp) = conn else { continue };
-            let config = Arc::clone(&config);
-            thread::spawn(move || {
-                let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut tls = rustls::ServerConnection::new(config).unwrap();
-                let mut stream = rustls::Stream::new(&mut tls, &mut tcp);
-                let mut reader = BufReader::new(&mut stream);
-                loop {
-                    let mut line = String::new();
-                    match reader.read_line(&mut line) {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) if line == "\r\n" => break,
-                        Ok(_) => {}
-                    }
-                }
-                let body = r#"{"progress_percentage": 100, "remain_time": 0, "step_list": []}"#;
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(resp.as_bytes());
-                let _ = stream.flush();
-                stream.conn.send_close_notify();
-                let _ = stream.conn.complete_io(stream.sock);
-            });
-        }
-    });
+    let (config, cert_pem) = self_signed();
+    let done = response_case("progress-complete-without-steps");
     TlsServer {
-        addr,
-        cert_pem: key.cert.pem(),
+        server: Server::start_tls(config, vec![Reply::case(&done)]),
+        cert_pem,
     }
 }
 
 fn config(server: &TlsServer) -> ClientConfig {
     ClientConfig {
-        endpoint: Some(format!("https://localhost:{}", server.addr.port())),
+        endpoint: Some(format!("https://localhost:{}", server.server.addr().port())),
         project_id: Some("proj".into()),
         ak: Some("AK".into()),
         sk: Some(Secret::new("SK")),

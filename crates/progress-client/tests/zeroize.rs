@@ -13,6 +13,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use progress_client::{ClientConfig, ProxyConfig};
 use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
+use progress_test_support::canaries;
 
 struct Inspecting;
 
@@ -72,12 +73,11 @@ fn freed_with_canary(f: impl FnOnce()) -> usize {
     HITS.load(Ordering::SeqCst) - before
 }
 
-/// Canaries made at run time (so they exist only on the heap), leaked so that the needles
-/// themselves are never freed.
+/// The kit's canaries copied at run time (so that the needles exist on the heap like the
+/// secrets they stand for), leaked so that the needles themselves are never freed.
 fn canaries() -> (&'static str, &'static str, &'static str) {
-    let sk: &'static str = Box::leak(format!("SK-CANARY-{}", "7f3a9c").into_boxed_str());
-    let token: &'static str = Box::leak(format!("TOKEN-CANARY-{}", "5d1e").into_boxed_str());
-    let iam: &'static str = Box::leak(format!("IAM-CANARY-{}", "9b2c").into_boxed_str());
+    let leak = |c: &str| -> &'static str { Box::leak(c.to_owned().into_boxed_str()) };
+    let (sk, token, iam) = (leak(canaries::SK), leak(canaries::TOKEN), leak(canaries::IAM));
     // SAFETY: written once, before any check is opened; the tests in this file run in one
     // #[test] function, so no other thread reads NEEDLES meanwhile.
     unsafe {

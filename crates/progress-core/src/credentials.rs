@@ -1,4 +1,4 @@
-//! Credentials and where users keep them (API.md §4): explicit values, the environment, the
+//! Credentials and where users keep them (docs/wire.md §4): explicit values, the environment, the
 //! `[basic]` section of a credentials profile file — in that order.
 //!
 //! The core reads none of these sources itself: the environment comes in as a map and the

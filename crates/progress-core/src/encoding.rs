@@ -1,4 +1,4 @@
-//! Percent-encoding as the `SDK-HMAC-SHA256` gateway canonicalises it (API.md §3.1).
+//! Percent-encoding as the `SDK-HMAC-SHA256` gateway canonicalises it (docs/wire.md §5, "Percent-encoding").
 //!
 //! `A-Z a-z 0-9 - _ . ~` are kept; every other UTF-8 byte becomes `%XX` with upper-case hex.
 //! The same function encodes path segments on the wire and in the canonical URI, so what the
@@ -21,7 +21,7 @@ const UNRESERVED: [bool; 256] = {
     table
 };
 
-/// Percent-encodes `input` per API.md §3.1 (space is `%20`, `/` is `%2F`).
+/// Percent-encodes `input` per docs/wire.md §5 (space is `%20`, `/` is `%2F`).
 pub fn percent_encode(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     percent_encode_into(input, &mut out);

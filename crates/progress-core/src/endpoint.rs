@@ -1,5 +1,5 @@
 //! Where requests go: the official region table, explicit endpoints, and the
-//! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override the official SDKs honour (API.md §2).
+//! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override the official SDKs honour (docs/wire.md §2).
 
 use std::borrow::Cow;
 use std::fmt;

@@ -73,6 +73,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_without_secrets_is_kept_as_it_is() {
+        assert_eq!(
+            redact_echoed_secrets("no secrets é here".into()),
+            "no secrets é here"
+        );
+    }
+
+    #[test]
     fn secret_headers_are_recognised_in_any_case() {
         for h in ["X-Security-Token", "x-auth-token", "X-AUTH-TOKEN"] {
             assert!(is_secret_header(h), "{h}");

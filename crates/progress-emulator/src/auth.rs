@@ -1,5 +1,5 @@
 //! Authentication as the API gateway does it, from the server's side (docs/emulator.md,
-//! "Authentication").
+//! "Authentication"; the signature itself: docs/wire.md §5).
 //!
 //! AK/SK: the canonical request is recomputed over exactly the `SignedHeaders` the client
 //! listed, with the header values as received, the path's segments percent-decoded (and

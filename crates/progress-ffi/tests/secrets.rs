@@ -6,9 +6,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
-use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::thread;
 use std::time::{Duration, UNIX_EPOCH};
 
 use dms_progress::ffi::*;
@@ -17,12 +15,8 @@ use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
 use progress_core::signing::{sign, SignableRequest};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator};
-
-const SK: &str = "SK-CANARY-7f3a9c";
-const TOKEN: &str = "TOKEN-CANARY-5d1e";
-const IAM: &str = "IAM-CANARY-9b2c";
-const PROXY_PW: &str = "PROXYPW-CANARY-11aa";
-const CANARIES: [&str; 4] = [SK, TOKEN, IAM, PROXY_PW];
+use progress_test_support::canaries::{IAM, PROXY_PASSWORD as PROXY_PW, SK, TOKEN};
+use progress_test_support::{assert_clean, dead_endpoint, Reply, Server};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// Asserts that neither `{:?}` nor `{}` of `value` shows a canary; returns both texts.
@@ -36,12 +30,6 @@ fn sweep_debug<T: std::fmt::Debug>(what: &str, value: &T) -> String {
     let shown = format!("{value:?}\n{value:#?}");
     assert_clean(what, &shown);
     shown
-}
-
-fn assert_clean(what: &str, text: &str) {
-    for c in CANARIES {
-        assert!(!text.contains(c), "{what} shows {c}:\n{text}");
-    }
 }
 
 fn temporary() -> AkSk {
@@ -80,43 +68,20 @@ fn iam_config(endpoint: &str) -> ClientConfig {
     }
 }
 
-fn dead_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A gateway answering every request with `reply(request headers as lower-case
 /// `name:value` lines, sorted)`: a status and a body.
 fn gateway(reply: fn(&[String]) -> (u16, String)) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut stream) = conn else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((n, v)) = line.trim_end().split_once(':') {
-                    headers.push(format!("{}:{}", n.to_ascii_lowercase(), v.trim()));
-                }
-            }
-            headers.sort();
-            let (status, body) = reply(&headers);
-            let resp = format!(
-                "HTTP/1.1 {status} X\r\nX-Request-Id: rid-echo\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = stream.write_all(resp.as_bytes());
-        }
-    });
-    addr
+    let server = Server::always(Reply::computed(move |received| {
+        let mut headers: Vec<String> = received
+            .headers()
+            .iter()
+            .map(|(n, v)| format!("{n}:{v}"))
+            .collect();
+        headers.sort();
+        let (status, body) = reply(&headers);
+        Reply::respond(status, &[("X-Request-Id", "rid-echo")], body)
+    }));
+    server.addr()
 }
 
 /// The canonical request as APIGW.0301 echoes it: `|` for newlines, secret values included.
@@ -414,7 +379,7 @@ fn secrets_quoted_in_any_form_are_redacted() {
 
 #[test]
 fn transport_config_and_wait_errors_show_no_secret() {
-    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let dead = dead_endpoint();
     let err = Client::new(config(&dead))
         .unwrap()
         .get_progress("i", "t")
@@ -520,7 +485,7 @@ fn c_api_error_strings_show_no_secret() {
     }
     let gw = echoing_gateway(false);
     let emu = emulator();
-    let dead = format!("http://127.0.0.1:{}", dead_port());
+    let dead = dead_endpoint();
     for endpoint in [format!("http://{gw}"), emu.endpoint(), dead] {
         for iam in [false, true] {
             let c = |s: &str| CString::new(s).unwrap();
