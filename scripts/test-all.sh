@@ -8,6 +8,11 @@ ROOT=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The credential chain's last resort is the ECS/BMS metadata service at 169.254.169.254. No
+# test may reach it (nor anything off this machine): a test without credentials finds a closed
+# loopback port instead, and a test of the metadata source points this at its own server.
+export DMS_PROGRESS_METADATA_ENDPOINT=http://127.0.0.1:9
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

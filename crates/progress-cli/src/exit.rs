@@ -112,14 +112,15 @@ pub fn from_error(err: &Error) -> Failure {
         Error::Config(c) => {
             let mut s = format!("error: {}", neutralise(&c.to_string()));
             match c {
-                ConfigError::Credentials(CredentialsError::Missing) => s.push_str(
-                    "\n  hint: dms-progress takes credentials only from HUAWEICLOUD_SDK_AK and \
-                     HUAWEICLOUD_SDK_SK (plus HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones) \
-                     or the [basic] section of ~/.huaweicloud/credentials",
+                ConfigError::Credentials(CredentialsError::Missing) | ConfigError::NoCredentials { .. } => s.push_str(
+                    "\n  hint: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (plus \
+                     HUAWEICLOUD_SDK_SECURITY_TOKEN for temporary ones), or write them under [basic] \
+                     in ~/.huaweicloud/credentials; on ECS attach an agency, in CCE set up pod \
+                     identity, in CI set HUAWEICLOUD_OIDC_* (see `dms-progress whoami`)",
                 ),
-                ConfigError::NoProjectId => {
-                    s.push_str("\n  hint: pass --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID")
-                }
+                ConfigError::NoProjectId => s.push_str(
+                    "\n  hint: pass --project-id, or set HUAWEICLOUD_SDK_PROJECT_ID, or give --region to look it up in IAM",
+                ),
                 _ => {}
             }
             (USAGE, s)

@@ -141,7 +141,7 @@ fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
         interval: Some(args.interval.0),
         max_wait: Some(args.max_wait.0),
     }
-    .policy(client.endpoint())
+    .policy(&client.endpoint())
     .map_or(args.interval.0, |p| p.interval);
     let polling = if interval > args.interval.0 {
         format!(

@@ -59,12 +59,14 @@ fn empty_home(tag: &str) -> PathBuf {
     dir
 }
 
-/// The binary with a clean environment (no proxy, no real credentials).
+/// The binary with a clean environment (no proxy, no real credentials; the metadata service,
+/// last resort of the credential chain, is a closed loopback port).
 fn bare(tag: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dms-progress"));
     c.env_clear()
         .env("HOME", empty_home(tag))
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DMS_PROGRESS_METADATA_ENDPOINT", "http://127.0.0.1:9")
         .stdin(Stdio::null());
     c
 }

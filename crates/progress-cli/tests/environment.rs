@@ -33,6 +33,7 @@ fn non_utf8_variables() {
         let mut c = Command::new(env!("CARGO_BIN_EXE_dms-progress"));
         c.env_clear()
             .env("HOME", &home)
+            .env("DMS_PROGRESS_METADATA_ENDPOINT", "http://127.0.0.1:9")
             .env("HUAWEICLOUD_SDK_AK", AK)
             .env("HUAWEICLOUD_SDK_SK", SK)
             .env("HUAWEICLOUD_SDK_PROJECT_ID", PROJECT)

@@ -3,7 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,8 +14,14 @@ use progress_core::{
     Waiter,
 };
 
+use progress_core::credentials::Issued;
+use progress_core::endpoint::Failover;
+
 use crate::config::{ClientConfig, ResolvedConfig};
 use crate::error::Error;
+use crate::identity::Identity;
+use crate::issuers::IssuerIo;
+use crate::refresh::{Held, Refresher};
 use crate::transport::{Transport, USER_AGENT};
 
 /// A flag another thread (a signal handler, a UI, a Go context) sets to stop a call.
@@ -68,21 +74,45 @@ impl Default for WaitOptions<'_> {
 }
 
 /// A client for `ShowBackgroundTaskProgress`. `Send + Sync`: share one across threads; its
-/// connection pool is reused by every call.
+/// connection pool is reused by every call, and temporary credentials are refreshed by one
+/// caller at a time.
 pub struct Client {
     transport: Transport,
     resolved: ResolvedConfig,
+    /// `resolved.endpoint` then its alternates.
+    endpoints: Vec<Endpoint>,
+    /// Index in `endpoints` of the one that answered last.
+    current_endpoint: AtomicUsize,
+    /// Present for credentials a service issued; static credentials are signed with as they
+    /// are, with no lock and no clock check.
+    refresher: Option<Refresher>,
     retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.resolved.endpoint.base_url())
+            .field("endpoint", &self.endpoint().base_url())
             .field("project_id", &self.resolved.project_id)
-            .field("credentials", &self.resolved.credentials)
+            .field("credentials_source", &self.resolved.credentials_source.name())
+            .field("credentials", &self.credentials())
             .field("retry", &self.retry)
             .finish()
+    }
+}
+
+/// The credentials one attempt signs with.
+enum Signing<'a> {
+    Static(&'a Credentials),
+    Held(Arc<Held>),
+}
+
+impl Signing<'_> {
+    fn credentials(&self) -> &Credentials {
+        match self {
+            Signing::Static(c) => c,
+            Signing::Held(h) => &h.credentials,
+        }
     }
 }
 
@@ -148,7 +178,9 @@ fn sleep_cancellable(d: Duration, cancel: Option<&CancelToken>) -> Result<(), Er
 }
 
 impl Client {
-    /// Builds a client; reads the environment and profile file for unset values.
+    /// Builds a client: runs the credential chain for unset values (the environment, the
+    /// profile file, then the credential services, whose temporary credentials it refreshes
+    /// before they expire), and looks the project id up in IAM when only the region is known.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
         let resolved = config.resolve()?;
         Client::with_resolved(&config, resolved)
@@ -170,9 +202,26 @@ impl Client {
             }
             .into());
         }
+        let refresher = match (&resolved.issuer, &resolved.credentials, resolved.expires_at) {
+            (Some(issuer), Credentials::AkSk(key), Some(expires_at)) => Some(Refresher::new(
+                issuer.clone(),
+                IssuerIo::new(config)?,
+                Issued {
+                    key: key.clone(),
+                    expires_at,
+                },
+            )),
+            _ => None,
+        };
+        let endpoints = std::iter::once(resolved.endpoint.clone())
+            .chain(resolved.alternate_endpoints.iter().cloned())
+            .collect();
         Ok(Client {
             transport: Transport::new(config)?,
             resolved,
+            endpoints,
+            current_endpoint: AtomicUsize::new(0),
+            refresher,
             retry: RetryPolicy {
                 retries: config.retries,
                 ..RetryPolicy::default()
@@ -180,9 +229,45 @@ impl Client {
         })
     }
 
-    /// The endpoint requests go to.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.resolved.endpoint
+    /// The endpoint requests go to now: the first of the region's, or, after a connect-level
+    /// failure, the one that answered.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoints[self.current_endpoint.load(Ordering::Relaxed) % self.endpoints.len()].clone()
+    }
+
+    /// Every endpoint of the client, in the order they are tried.
+    pub fn endpoints(&self) -> &[Endpoint] {
+        &self.endpoints
+    }
+
+    /// Who the client acts as, for which project, where: a snapshot without a secret.
+    pub fn identity(&self) -> Identity {
+        let (credentials, expires_at) = match &self.refresher {
+            Some(r) => {
+                let held = r.held();
+                (held.credentials.clone(), Some(held.expires_at))
+            }
+            None => (self.resolved.credentials.clone(), None),
+        };
+        let (access_key, temporary) = Identity::describe_credentials(&credentials);
+        Identity {
+            credential_source: self.resolved.credentials_source,
+            access_key,
+            temporary: temporary || expires_at.is_some(),
+            expires_at,
+            project_id: self.resolved.project_id.clone(),
+            project_id_source: self.resolved.project_id_source,
+            endpoint: self.endpoint(),
+            region: self.resolved.region.clone(),
+        }
+    }
+
+    /// The credentials to sign with at `now`, refreshed first when they need it.
+    fn signing(&self, now: SystemTime) -> Result<Signing<'_>, Error> {
+        match &self.refresher {
+            None => Ok(Signing::Static(&self.resolved.credentials)),
+            Some(r) => r.current(now).map(Signing::Held),
+        }
     }
 
     /// The project id requests are made for.
@@ -200,9 +285,18 @@ impl Client {
         &self.resolved.warnings
     }
 
-    /// The credentials in use (secrets redacted in `Debug`/`Display`).
-    pub fn credentials(&self) -> &Credentials {
-        &self.resolved.credentials
+    /// The credentials in use now (secrets redacted in `Debug`/`Display`): a snapshot, as
+    /// temporary ones are replaced at every refresh.
+    pub fn credentials(&self) -> Credentials {
+        match &self.refresher {
+            Some(r) => r.held().credentials.clone(),
+            None => self.resolved.credentials.clone(),
+        }
+    }
+
+    /// When the credentials in use expire, for credentials a service issued.
+    pub fn credentials_expire_at(&self) -> Option<SystemTime> {
+        self.refresher.as_ref().map(|r| r.held().expires_at)
     }
 
     /// Builds the signed request for `now` without sending it.
@@ -215,8 +309,8 @@ impl Client {
         let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
         Ok(build_progress_request(
             &req,
-            &self.resolved.endpoint,
-            &self.resolved.credentials,
+            &self.endpoint(),
+            &self.credentials(),
             now,
             Some(USER_AGENT),
         ))
@@ -252,24 +346,11 @@ impl Client {
             if cancel.is_some_and(CancelToken::is_cancelled) {
                 return Err(Error::Cancelled);
             }
-            // Signed afresh on every attempt so X-Sdk-Date stays current.
-            let now = SystemTime::now();
-            let http = build_progress_request(
-                req,
-                &self.resolved.endpoint,
-                &self.resolved.credentials,
-                now,
-                Some(USER_AGENT),
-            );
             let cap = deadline.map(|d| {
                 d.saturating_duration_since(Instant::now())
                     .max(Duration::from_secs(1))
             });
-            let outcome = self
-                .transport
-                .send(&http, cap)
-                .and_then(|r| decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from))
-                .map_err(|e| scrub_own_secrets(e, &self.resolved.credentials));
+            let outcome = self.attempt(req, cap);
             let err = match outcome {
                 Ok(p) => return Ok(p),
                 Err(e) if !e.is_retryable() => return Err(e),
@@ -285,6 +366,41 @@ impl Client {
                 None => return Err(err),
             }
             attempt += 1;
+        }
+    }
+
+    /// One attempt: credentials checked (and refreshed when due), the request signed afresh
+    /// (so that X-Sdk-Date stays current) and sent to the current endpoint, then to the next
+    /// ones of the region after a connect-level failure.
+    fn attempt(&self, req: &ProgressRequest, cap: Option<Duration>) -> Result<Progress, Error> {
+        let now = SystemTime::now();
+        let signing = self.signing(now)?;
+        let credentials = signing.credentials();
+        let mut failover = Failover::new(
+            self.endpoints.len(),
+            self.current_endpoint.load(Ordering::Relaxed),
+        );
+        loop {
+            let index = failover.current();
+            let http =
+                build_progress_request(req, &self.endpoints[index], credentials, now, Some(USER_AGENT));
+            match self.transport.send(&http, cap) {
+                Err(Error::Transport { kind, .. })
+                    if kind.is_connect_level() && failover.advance().is_some() =>
+                {
+                    continue
+                }
+                sent => {
+                    if sent.is_ok() {
+                        self.current_endpoint.store(index, Ordering::Relaxed);
+                    }
+                    return sent
+                        .and_then(|r| {
+                            decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from)
+                        })
+                        .map_err(|e| scrub_own_secrets(e, credentials));
+                }
+            }
         }
     }
 
@@ -306,7 +422,7 @@ impl Client {
             interval: Some(options.interval),
             max_wait: Some(options.max_wait),
         }
-        .policy(&self.resolved.endpoint)?;
+        .policy(&self.endpoint())?;
         let start = Instant::now();
         let mut waiter: Waiter<Error> = Waiter::new(policy);
         let mut step = waiter.start();

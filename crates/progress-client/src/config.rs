@@ -5,17 +5,21 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use progress_core::credentials::{
-    self, profile_path, resolve, Environment, ExplicitCredentials, Profile, Source,
+    self, plan, profile_path, ChainInput, Chosen, Environment, ExplicitCredentials, Issuer, Profile,
+    ProjectSource, Source,
 };
-use progress_core::endpoint::region_override_var;
+use progress_core::endpoint::{endpoints_for_region, region_needs_file, region_override_var};
+use progress_core::iam::discovery_endpoint;
+use progress_core::regions_file::{RegionsFile, ENV_REGIONS_FILE};
 use progress_core::{defaults, Credentials, CredentialsError, Endpoint, Secret};
 
 use crate::environment::ProcessEnvironment;
 use crate::error::{ConfigError, FileProblem};
 use crate::files::{self, Holds};
+use crate::issuers::{discover_project, issue, IssuerIo, IssuerState};
 use crate::Error;
 
 /// Where the client finds an HTTP proxy.
@@ -36,10 +40,12 @@ pub enum ProxyConfig {
 pub struct ClientConfig {
     /// Explicit endpoint (`https://host[:port]`, `http://127.0.0.1:8080`); wins over `region`.
     pub endpoint: Option<String>,
-    /// Region id (`cn-north-4`), resolved through the official table and the
-    /// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override.
+    /// Region id (`cn-north-4`), resolved through the `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}`
+    /// override, the regions file and the official table. Also the region whose project id is
+    /// looked up in IAM when no source gives one (with an explicit endpoint too).
     pub region: Option<String>,
-    /// Project id; else `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile file.
+    /// Project id; else `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile file, else IAM (by the
+    /// region's name).
     pub project_id: Option<String>,
     /// Access key id.
     pub ak: Option<String>,
@@ -63,7 +69,9 @@ pub struct ClientConfig {
     pub insecure: bool,
     /// Proxy selection.
     pub proxy: ProxyConfig,
-    /// Read `HUAWEICLOUD_SDK_*` variables and the profile file for unset values (default true).
+    /// Run the credential chain for unset values (default true): the environment, the
+    /// profile file, CCE pod identity and ECS/BMS metadata, and project discovery in IAM.
+    /// `false`: the explicit values only.
     pub use_environment: bool,
 }
 
@@ -126,17 +134,30 @@ fn redacted_proxy(p: &ProxyConfig) -> String {
     }
 }
 
-/// What a config resolves to: where to send, as whom, for which project.
+/// What a config resolves to: where to send, as whom, for which project, and where each
+/// came from.
 #[derive(Debug, Clone)]
 pub struct ResolvedConfig {
-    /// The endpoint.
+    /// The endpoint tried first.
     pub endpoint: Endpoint,
+    /// The region's other endpoints, tried in order after a connect-level failure
+    /// (`HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` or the regions file listing several).
+    pub alternate_endpoints: Vec<Endpoint>,
+    /// The region the endpoints came from; `None` with an explicit endpoint.
+    pub region: Option<String>,
     /// The project id.
     pub project_id: String,
-    /// The credentials.
+    /// Where the project id came from.
+    pub project_id_source: ProjectSource,
+    /// The credentials (the first ones, for temporary credentials).
     pub credentials: Credentials,
     /// Where the credentials came from.
     pub credentials_source: Source,
+    /// When temporary credentials issued by a service expire; `None` for credentials that do
+    /// not (or whose expiry is not known: a security token given with its keys).
+    pub expires_at: Option<SystemTime>,
+    /// The service that issued them, asked again before they expire.
+    pub issuer: Option<Issuer>,
     /// Things worth telling the user that did not stop resolution (a credentials file that
     /// others can read). Front ends print them; the library never writes to stderr.
     pub warnings: Vec<String>,
@@ -144,7 +165,8 @@ pub struct ResolvedConfig {
 
 impl ClientConfig {
     /// Resolves endpoint, project id and credentials, reading the environment and the profile
-    /// file when `use_environment` is set.
+    /// file when `use_environment` is set, and asking the credential services (and IAM for
+    /// the project id) when the chain leads to them.
     ///
     /// Only the variables the core names are read (never the whole environment), so an
     /// unrelated variable that is not UTF-8 changes nothing; one of ours that is not UTF-8 is
@@ -153,7 +175,12 @@ impl ClientConfig {
         if !self.use_environment {
             return self.resolve_with(&ProcessEnvironment::default(), None);
         }
-        let mut env = ProcessEnvironment::read(credentials::ENV_VARS.iter().copied().chain(["HOME"]))?;
+        let mut env = ProcessEnvironment::read(
+            credentials::ENV_VARS
+                .iter()
+                .copied()
+                .chain([ENV_REGIONS_FILE, "HOME"]),
+        )?;
         if let Some(region) = self.region.as_deref().filter(|r| !r.trim().is_empty()) {
             env.add(&region_override_var(region.trim()))?;
         }
@@ -163,16 +190,29 @@ impl ClientConfig {
     }
 
     /// [`resolve`](Self::resolve) with an explicit environment and profile file path (tests).
+    /// With `use_environment` false, `env` and the file are not consulted.
     pub fn resolve_with(
         &self,
         env: &dyn Environment,
         profile_file: Option<&Path>,
     ) -> Result<ResolvedConfig, Error> {
-        let endpoint = match (&self.endpoint, &self.region) {
-            (Some(e), _) if !e.trim().is_empty() => Endpoint::parse(e)?,
-            (_, Some(r)) if !r.trim().is_empty() => Endpoint::for_region(r, env)?,
-            _ => return Err(ConfigError::NoEndpoint.into()),
+        let chain_on = self.use_environment;
+        let region = self.region.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        let explicit_endpoint = self.endpoint.as_deref().filter(|e| !e.trim().is_empty());
+        let mut endpoints = match (explicit_endpoint, region) {
+            (Some(e), _) => vec![Endpoint::parse(e)?],
+            (None, Some(r)) => {
+                let file = if chain_on && region_needs_file(r, env) {
+                    read_regions_file(env)?
+                } else {
+                    None
+                };
+                endpoints_for_region(r, env, file.as_ref())?
+            }
+            (None, None) => return Err(ConfigError::NoEndpoint.into()),
         };
+        let endpoint = endpoints.remove(0);
+
         let explicit = ExplicitCredentials {
             ak: self.ak.clone(),
             sk: self.sk.clone(),
@@ -181,34 +221,120 @@ impl ClientConfig {
             project_id: self.project_id.clone(),
         };
         let mut warnings = Vec::new();
+        let mut input = ChainInput {
+            explicit: &explicit,
+            env,
+            profile: None,
+            profile_path: profile_file,
+            chain: chain_on,
+        };
+        let mut chosen = plan(&input)?;
         // The profile file is read only when the explicit values and the environment leave
         // something unresolved, so a broken file that is not needed does not break anything.
-        let first = resolve(&explicit, env, None);
-        let needs_profile = match &first {
-            Ok(r) => r.project_id.is_none(),
-            Err(CredentialsError::Missing) => true,
-            Err(_) => false,
+        let profile = match (chain_on && chosen.needs_profile(), profile_file) {
+            (true, Some(path)) => read_profile(path)?.map(|(profile, warning)| {
+                warnings.extend(warning);
+                profile
+            }),
+            _ => None,
         };
-        let resolved = match (needs_profile, profile_file) {
-            (true, Some(path)) => match read_profile(path)? {
-                Some((profile, warning)) => {
-                    warnings.extend(warning);
-                    resolve(&explicit, env, Some(&profile))
+        if profile.is_some() {
+            input.profile = profile.as_ref();
+            chosen = plan(&input)?;
+        }
+
+        let (credentials, credentials_source, expires_at, issuer) = match chosen.chosen {
+            Chosen::Ready { credentials, source } => (credentials, source, None, None),
+            Chosen::Issue(issuer) => {
+                let io = IssuerIo::new(self)?;
+                let source = issuer.source();
+                match issue(
+                    &issuer,
+                    &io,
+                    &mut IssuerState::default(),
+                    SystemTime::now(),
+                    &mut warnings,
+                ) {
+                    Ok(issued) => (
+                        Credentials::AkSk(issued.key),
+                        source,
+                        Some(issued.expires_at),
+                        Some(issuer),
+                    ),
+                    Err(problem) if source == Source::Metadata => {
+                        return Err(ConfigError::NoCredentials {
+                            skipped: chosen.skipped,
+                            metadata: Box::new(problem),
+                        }
+                        .into())
+                    }
+                    Err(problem) => {
+                        return Err(ConfigError::CredentialSource {
+                            origin: source,
+                            problem: Box::new(problem),
+                        }
+                        .into())
+                    }
                 }
-                None => first,
-            },
-            _ => first,
-        }?;
-        let project_id = resolved.project_id.ok_or(ConfigError::NoProjectId)?;
+            }
+        };
+
+        let (project_id, project_id_source) = match (chosen.project, region) {
+            (Some(p), _) => p,
+            (None, Some(r)) if chain_on => {
+                let iam = discovery_endpoint(profile.as_ref(), env, r)?;
+                let id =
+                    discover_project(&IssuerIo::new(self)?, &iam, r, &credentials).map_err(|problem| {
+                        ConfigError::ProjectDiscovery {
+                            region: r.to_owned(),
+                            iam: iam.base_url(),
+                            problem: Box::new(problem),
+                        }
+                    })?;
+                (id, ProjectSource::Iam)
+            }
+            _ => return Err(ConfigError::NoProjectId.into()),
+        };
         progress_core::ids::validate_id(progress_core::IdField::ProjectId, &project_id)?;
         Ok(ResolvedConfig {
             endpoint,
+            alternate_endpoints: endpoints,
+            region: match explicit_endpoint {
+                Some(_) => None,
+                None => region.map(str::to_owned),
+            },
             project_id,
-            credentials: resolved.credentials,
-            credentials_source: resolved.credentials_source,
+            project_id_source,
+            credentials,
+            credentials_source,
+            expires_at,
+            issuer,
             warnings,
         })
     }
+}
+
+/// Reads and parses the regions file (`HUAWEICLOUD_SDK_REGIONS_FILE`, which must exist, else
+/// `~/.huaweicloud/regions.yaml`, which may not).
+fn read_regions_file(env: &dyn Environment) -> Result<Option<RegionsFile>, Error> {
+    const WHAT: &str = "regions file";
+    let named = env.var(ENV_REGIONS_FILE).map(str::trim).filter(|v| !v.is_empty());
+    let path = match (named, env.var("HOME").filter(|h| !h.is_empty())) {
+        (Some(p), _) => PathBuf::from(p),
+        (None, Some(home)) => Path::new(home).join(".huaweicloud").join("regions.yaml"),
+        (None, None) => return Ok(None),
+    };
+    let Some(file) = files::read_text(WHAT, &path, Holds::Public, named.is_none())? else {
+        return Ok(None);
+    };
+    RegionsFile::parse(&file.text).map(Some).map_err(|e| {
+        ConfigError::File {
+            what: WHAT,
+            path,
+            problem: FileProblem::Content(e.to_string()),
+        }
+        .into()
+    })
 }
 
 /// Reads and parses the profile file; `Ok(None)` when it does not exist.
@@ -234,9 +360,12 @@ mod tests {
 
     use std::collections::HashMap;
 
+    /// A test environment: the metadata service is a closed loopback port, so that the chain's
+    /// last resort fails at once and never leaves the machine.
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
+        [(credentials::ENV_METADATA_ENDPOINT, "http://127.0.0.1:9")]
             .iter()
+            .chain(pairs)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     }
@@ -268,11 +397,34 @@ mod tests {
         assert!(
             matches!(
                 &e,
+                Error::Config(ConfigError::NoCredentials { skipped, metadata })
+                    if skipped.len() == 4 && matches!(**metadata, crate::SourceProblem::Transport { .. })
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().starts_with("configuration error: no credentials found; tried: explicit configuration: no access key or IAM token given; environment: none of"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("ECS/BMS metadata: connection failed: http://127.0.0.1:9"),
+            "{e}"
+        );
+        let explicit_only = ClientConfig {
+            use_environment: false,
+            ..cfg.clone()
+        };
+        let e = explicit_only.resolve_with(&env(&[]), None).unwrap_err();
+        assert!(
+            matches!(
+                &e,
                 Error::Config(ConfigError::Credentials(CredentialsError::Missing))
             ),
             "{e}"
         );
-        let e = cfg
+        let at_endpoint = ClientConfig {
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let e = at_endpoint
             .resolve_with(
                 &env(&[("HUAWEICLOUD_SDK_AK", "a"), ("HUAWEICLOUD_SDK_SK", "s")]),
                 None,

@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use progress_core::credentials::ENV_PROJECT_ID;
+use progress_core::credentials::{Skipped, Source, ENV_PROJECT_ID};
+use progress_core::service::ServiceError;
 use progress_core::{
     ApiError, CredentialsError, DecodeError, EndpointError, IdError, Progress, SettingError,
 };
@@ -31,6 +32,12 @@ impl TransportKind {
             self,
             TransportKind::Connect | TransportKind::Timeout | TransportKind::Protocol
         )
+    }
+
+    /// Whether the request never reached the server (a host not found, a refused connection,
+    /// a TLS failure): then the next endpoint of a region is tried at once.
+    pub fn is_connect_level(self) -> bool {
+        matches!(self, TransportKind::Connect | TransportKind::Tls)
     }
 
     fn as_str(self) -> &'static str {
@@ -138,6 +145,10 @@ impl Error {
         match self {
             Error::Transport { kind, .. } => kind.is_retryable(),
             Error::Api(e) => e.is_retryable(),
+            // A refresh of expired credentials that could not reach its service may work later.
+            Error::Config(ConfigError::CredentialSource { problem, .. }) => {
+                matches!(**problem, SourceProblem::Transport { kind, .. } if kind.is_retryable())
+            }
             _ => false,
         }
     }
@@ -217,9 +228,37 @@ pub enum ConfigError {
     /// Neither an endpoint nor a region was given.
     #[error("no endpoint: give an endpoint or a region")]
     NoEndpoint,
-    /// No source gave a project id.
-    #[error("no project id: give one, or set {ENV_PROJECT_ID}, or write project_id under [basic] in the credentials file")]
+    /// No source gave a project id, and there is no region to look it up in IAM.
+    #[error("no project id: give one, or set {ENV_PROJECT_ID}, or write project_id under [basic] in the credentials file, or give a region to look it up in IAM")]
     NoProjectId,
+    /// A credential source that is configured (OIDC, federation, pod identity), or a refresh
+    /// of the credentials it issued, failed.
+    #[error("credentials from the {origin}: {problem}")]
+    CredentialSource {
+        /// The source.
+        origin: Source,
+        /// What went wrong.
+        problem: Box<SourceProblem>,
+    },
+    /// No source supplied credentials: each one not configured, and why; then the metadata
+    /// service, tried last, and why it gave none.
+    #[error("no credentials found; tried: {}; {}: {metadata}", skipped_list(.skipped), Source::Metadata)]
+    NoCredentials {
+        /// The sources passed over, in chain order.
+        skipped: Vec<Skipped>,
+        /// The metadata service's failure.
+        metadata: Box<SourceProblem>,
+    },
+    /// The project id could not be looked up in IAM.
+    #[error("project id of region {region:?} from IAM at {iam}: {problem}")]
+    ProjectDiscovery {
+        /// The region looked up.
+        region: String,
+        /// The IAM endpoint asked.
+        iam: String,
+        /// What went wrong.
+        problem: Box<SourceProblem>,
+    },
     /// Credentials are missing, incomplete, ambiguous or malformed.
     #[error(transparent)]
     Credentials(CredentialsError),
@@ -250,6 +289,46 @@ pub enum ConfigError {
     /// TLS could not be set up (the CA file holds no certificate, …).
     #[error("TLS: {0}")]
     Tls(String),
+}
+
+fn skipped_list(skipped: &[Skipped]) -> String {
+    skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.source, s.why))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a credential service (or IAM) gave nothing usable. Never shows a secret: what a
+/// service echoes of the request's tokens is blanked.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceProblem {
+    /// It could not be reached, or did not answer in time.
+    #[error("{kind}: {message}")]
+    Transport {
+        /// The class of failure.
+        kind: TransportKind,
+        /// Detail, naming the host.
+        message: String,
+    },
+    /// It answered, but not with what was asked for.
+    #[error("{origin} {error}")]
+    Service {
+        /// `scheme://host[:port]` of the service.
+        origin: String,
+        /// What was wrong with the answer.
+        error: ServiceError,
+    },
+    /// A token file the source needs could not be used.
+    #[error("{what} {}: {problem}", .path.display())]
+    TokenFile {
+        /// What the file is for.
+        what: &'static str,
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: FileProblem,
+    },
 }
 
 /// What is wrong with a file the client reads.

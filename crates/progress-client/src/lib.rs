@@ -14,11 +14,15 @@ mod config;
 mod environment;
 mod error;
 mod files;
+mod identity;
+mod issuers;
+mod refresh;
 mod transport;
 
 pub use client::{CancelToken, Client, ProgressCallback, WaitOptions};
 pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
-pub use error::{ConfigError, Error, FileProblem, InvalidArgument, TransportKind};
+pub use error::{ConfigError, Error, FileProblem, InvalidArgument, SourceProblem, TransportKind};
+pub use identity::Identity;
 pub use progress_core;
 pub use progress_core::{ApiError, Progress, Step, StepStatus, TimeValue};
 pub use transport::USER_AGENT;

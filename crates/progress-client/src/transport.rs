@@ -5,6 +5,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use progress_core::service::ServiceRequest;
 use progress_core::HttpRequest;
 use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
@@ -23,6 +24,15 @@ pub(crate) struct RawResponse {
 }
 
 impl RawResponse {
+    /// Wipes the body and the header values (a credential service's answer holds secrets).
+    pub fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        self.body.zeroize();
+        for (_, v) in &mut self.headers {
+            v.zeroize();
+        }
+    }
+
     pub fn header_pairs(&self) -> Vec<(&str, &str)> {
         self.headers
             .iter()
@@ -86,7 +96,29 @@ impl Transport {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        let mut resp = builder.call().map_err(|e| map_error(e, &req.url))?;
+        let resp = builder.call().map_err(|e| map_error(e, &req.url))?;
+        self.read(resp, &req.url)
+    }
+
+    /// Sends a request to a credential service or IAM once (any method, with its body) and
+    /// reads the whole (bounded) response.
+    pub fn send_service(&self, req: &ServiceRequest) -> Result<RawResponse, Error> {
+        fn with_headers<B>(mut b: ureq::RequestBuilder<B>, req: &ServiceRequest) -> ureq::RequestBuilder<B> {
+            for (name, value) in &req.headers {
+                b = b.header(*name, value.as_str());
+            }
+            b
+        }
+        let sent = match req.method {
+            "GET" => with_headers(self.agent.get(&req.url), req).call(),
+            "PUT" => with_headers(self.agent.put(&req.url), req).send(&req.body[..]),
+            _ => with_headers(self.agent.post(&req.url), req).send(&req.body[..]),
+        };
+        let resp = sent.map_err(|e| map_error(e, &req.url))?;
+        self.read(resp, &req.url)
+    }
+
+    fn read(&self, mut resp: ureq::http::Response<ureq::Body>, url: &str) -> Result<RawResponse, Error> {
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -98,7 +130,7 @@ impl Transport {
             .with_config()
             .limit(self.max_body_bytes)
             .read_to_vec()
-            .map_err(|e| map_error(e, &req.url))?;
+            .map_err(|e| map_error(e, url))?;
         Ok(RawResponse {
             status,
             headers,

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use progress_client::{ClientConfig, ProxyConfig};
-use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
+use progress_core::credentials::{plan, ChainInput, ExplicitCredentials, Profile};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
 use progress_test_support::canaries;
 
@@ -137,11 +137,13 @@ fn secrets_are_wiped_before_their_memory_is_freed() {
 
     let text = format!("[basic]\nak = AK\nsk = {sk}\nsecurity_token = {token}\nproject_id = p\n");
     let profile = Profile::parse(&text).unwrap();
-    let resolved = resolve(
-        &ExplicitCredentials::default(),
-        &[("HOME", "/nonexistent")],
-        Some(&profile),
-    )
+    let resolved = plan(&ChainInput {
+        explicit: &ExplicitCredentials::default(),
+        env: &[("HOME", "/nonexistent")],
+        profile: Some(&profile),
+        profile_path: None,
+        chain: true,
+    })
     .unwrap();
     let explicit = ExplicitCredentials {
         sk: Some(Secret::new(sk)),
@@ -151,7 +153,7 @@ fn secrets_are_wiped_before_their_memory_is_freed() {
     assert_eq!(
         freed_with_canary(|| drop((profile, resolved, explicit))),
         0,
-        "Profile / Resolved / ExplicitCredentials"
+        "Profile / Plan / ExplicitCredentials"
     );
 
     // A built request carries the token in a header; dropping it wipes the value.

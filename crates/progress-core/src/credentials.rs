@@ -1,15 +1,30 @@
-//! Credentials and where users keep them (docs/wire.md §4): explicit values, the environment, the
-//! `[basic]` section of a credentials profile file — in that order.
+//! Credentials and where users keep them (docs/wire.md §4): explicit values, the environment,
+//! the `[basic]` section of a credentials profile file, and the services that issue temporary
+//! credentials (OIDC through STS, IAM federation, CCE pod identity, ECS/BMS metadata).
 //!
 //! The core reads none of these sources itself: the environment comes in as a map and the
-//! profile file as its text, so resolution is exact and testable. Secrets (SK, security token,
-//! IAM token) are held in [`Secret`], which is redacted in `Debug`/`Display` and zeroed on drop.
+//! profile file as its text, and every service exchange is a request to build and a response
+//! to decode, so resolution is exact and testable. The order of the chain is [`chain`]'s;
+//! when temporary credentials are refreshed is [`refresh`]'s. Secrets (SK, security token,
+//! IAM, id and pod tokens) are held in [`Secret`], which is redacted in `Debug`/`Display` and
+//! zeroed on drop.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
+
+pub mod chain;
+pub mod federation;
+pub mod issued;
+pub mod metadata;
+pub mod oidc;
+pub mod pod_identity;
+pub mod refresh;
+
+pub use chain::{plan, ChainInput, Chosen, Issuer, Plan, ProjectSource, Skipped};
+pub use issued::Issued;
 
 /// Environment variable holding the access key id.
 pub const ENV_AK: &str = "HUAWEICLOUD_SDK_AK";
@@ -21,6 +36,37 @@ pub const ENV_SECURITY_TOKEN: &str = "HUAWEICLOUD_SDK_SECURITY_TOKEN";
 pub const ENV_PROJECT_ID: &str = "HUAWEICLOUD_SDK_PROJECT_ID";
 /// Environment variable naming the credentials profile file.
 pub const ENV_CREDENTIALS_FILE: &str = "HUAWEICLOUD_SDK_CREDENTIALS_FILE";
+/// Environment variable holding the IAM identity provider id of federation.
+pub const ENV_IDP_ID: &str = "HUAWEICLOUD_SDK_IDP_ID";
+/// Environment variable naming the file holding the id token of federation.
+pub const ENV_ID_TOKEN_FILE: &str = "HUAWEICLOUD_SDK_ID_TOKEN_FILE";
+/// Environment variable holding the IAM endpoint (federation, project discovery), used as given.
+pub const ENV_IAM_ENDPOINT: &str = "HUAWEICLOUD_SDK_IAM_ENDPOINT";
+/// Environment variable holding the STS endpoint of the OIDC exchange.
+pub const ENV_STS_ENDPOINT: &str = "HUAWEICLOUD_SDK_STS_ENDPOINT";
+/// OIDC: the identity provider's URN (its presence turns the OIDC source on).
+pub const ENV_OIDC_PROVIDER_URN: &str = "HUAWEICLOUD_OIDC_PROVIDER_URN";
+/// OIDC: the URN of the agency to assume.
+pub const ENV_OIDC_AGENCY_URN: &str = "HUAWEICLOUD_OIDC_AGENCY_URN";
+/// OIDC: the id token itself.
+pub const ENV_OIDC_ID_TOKEN: &str = "HUAWEICLOUD_OIDC_ID_TOKEN";
+/// OIDC: a file holding the id token (re-read at every refresh).
+pub const ENV_OIDC_TOKEN_FILE: &str = "HUAWEICLOUD_OIDC_TOKEN_FILE";
+/// OIDC: the agency session name.
+pub const ENV_OIDC_SESSION_NAME: &str = "HUAWEICLOUD_OIDC_SESSION_NAME";
+/// OIDC: the lifetime asked for, in seconds.
+pub const ENV_OIDC_DURATION_SECONDS: &str = "HUAWEICLOUD_OIDC_DURATION_SECONDS";
+/// OIDC: an inline policy narrowing the session.
+pub const ENV_OIDC_POLICY: &str = "HUAWEICLOUD_OIDC_POLICY";
+/// OIDC: policy ids narrowing the session, comma-separated.
+pub const ENV_OIDC_POLICY_IDS: &str = "HUAWEICLOUD_OIDC_POLICY_IDS";
+/// CCE pod identity: the full URL of the node's credential agent.
+pub const ENV_POD_CREDENTIALS_URI: &str = "HC_CONTAINER_CREDENTIALS_FULL_URI";
+/// CCE pod identity: the file holding the pod's service account token.
+pub const ENV_POD_TOKEN_FILE: &str = "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE";
+/// The ECS/BMS metadata endpoint (default `http://169.254.169.254`). dms-progress's own
+/// variable, for tests and emulators: the official SDKs have none.
+pub const ENV_METADATA_ENDPOINT: &str = "DMS_PROGRESS_METADATA_ENDPOINT";
 
 /// Every environment variable credential and project resolution reads (besides `HOME` for
 /// the profile file's default place). A client reads exactly these, never the whole
@@ -31,6 +77,21 @@ pub const ENV_VARS: &[&str] = &[
     ENV_SECURITY_TOKEN,
     ENV_PROJECT_ID,
     ENV_CREDENTIALS_FILE,
+    ENV_IDP_ID,
+    ENV_ID_TOKEN_FILE,
+    ENV_IAM_ENDPOINT,
+    ENV_STS_ENDPOINT,
+    ENV_OIDC_PROVIDER_URN,
+    ENV_OIDC_AGENCY_URN,
+    ENV_OIDC_ID_TOKEN,
+    ENV_OIDC_TOKEN_FILE,
+    ENV_OIDC_SESSION_NAME,
+    ENV_OIDC_DURATION_SECONDS,
+    ENV_OIDC_POLICY,
+    ENV_OIDC_POLICY_IDS,
+    ENV_POD_CREDENTIALS_URI,
+    ENV_POD_TOKEN_FILE,
+    ENV_METADATA_ENDPOINT,
 ];
 
 /// Longest access key id or secret key accepted (real ones are 20 and 40 characters).
@@ -113,15 +174,50 @@ impl fmt::Display for Credentials {
     }
 }
 
-/// Where a credential or the project id was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where credentials were found: a place the user wrote them, or a service that issued them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
-    /// Given by the caller.
+    /// Given by the caller (an access key pair).
     Explicit,
     /// The `HUAWEICLOUD_SDK_*` environment variables.
     Environment,
     /// The `[basic]` section of the credentials profile file.
     ProfileFile,
+    /// STS, exchanging an OIDC id token (`HUAWEICLOUD_OIDC_*`).
+    Oidc,
+    /// IAM federation, exchanging an id token of an identity provider (`idp_id`).
+    Federation,
+    /// The CCE pod identity agent of the node (`HC_CONTAINER_CREDENTIALS_FULL_URI`).
+    PodIdentity,
+    /// The ECS/BMS instance metadata service (the VM's agency).
+    Metadata,
+    /// An IAM token given by the caller, sent as `X-Auth-Token`.
+    IamToken,
+}
+
+impl Source {
+    /// The stable name every front end shows: `explicit`, `environment`, `profile`, `oidc`,
+    /// `federation`, `pod-identity`, `metadata`, `iam-token`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Explicit => "explicit",
+            Source::Environment => "environment",
+            Source::ProfileFile => "profile",
+            Source::Oidc => "oidc",
+            Source::Federation => "federation",
+            Source::PodIdentity => "pod-identity",
+            Source::Metadata => "metadata",
+            Source::IamToken => "iam-token",
+        }
+    }
+
+    /// Whether the credentials of this source are issued by a service and expire.
+    pub fn issues_temporary(self) -> bool {
+        matches!(
+            self,
+            Source::Oidc | Source::Federation | Source::PodIdentity | Source::Metadata
+        )
+    }
 }
 
 impl fmt::Display for Source {
@@ -130,6 +226,11 @@ impl fmt::Display for Source {
             Source::Explicit => "explicit configuration",
             Source::Environment => "environment",
             Source::ProfileFile => "credentials profile file",
+            Source::Oidc => "OIDC exchange (STS)",
+            Source::Federation => "IAM federation",
+            Source::PodIdentity => "CCE pod identity",
+            Source::Metadata => "ECS/BMS metadata",
+            Source::IamToken => "IAM token",
         })
     }
 }
@@ -137,8 +238,8 @@ impl fmt::Display for Source {
 /// Why credentials could not be resolved. Messages name variables and keys, never values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CredentialsError {
-    /// No source held an access key or an IAM token.
-    #[error("no credentials found: give ak/sk or an IAM token, or set {ENV_AK} and {ENV_SK}, or write ak and sk under [basic] in the credentials file")]
+    /// Nothing explicit was given and the chain is off (`use_environment: false`).
+    #[error("no credentials found: give ak/sk or an IAM token (the environment, the credentials file and the credential services are not consulted)")]
     Missing,
     /// One source had half of an access key pair.
     #[error("incomplete credentials in the {origin}: {present} is set but {missing} is not")]
@@ -163,6 +264,17 @@ pub enum CredentialsError {
         field: &'static str,
         /// What is wrong.
         problem: &'static str,
+    },
+    /// A setting of a credential source cannot be used (a URL, a number). Names the setting;
+    /// these settings are not secrets.
+    #[error("{name} from the {origin}: {problem}")]
+    InvalidSetting {
+        /// The source at fault.
+        origin: Source,
+        /// The variable or key.
+        name: &'static str,
+        /// What is wrong.
+        problem: String,
     },
     /// The profile file text could not be parsed.
     #[error("credentials file, line {line}: {reason}")]
@@ -199,7 +311,7 @@ impl<const N: usize> Environment for [(&str, &str); N] {
 }
 
 /// Non-empty value of `key`: an empty variable counts as unset, as in the official SDKs.
-fn non_empty<'a>(env: &'a dyn Environment, key: &str) -> Option<&'a str> {
+pub(crate) fn non_empty<'a>(env: &'a dyn Environment, key: &str) -> Option<&'a str> {
     env.var(key).map(str::trim).filter(|v| !v.is_empty())
 }
 
@@ -214,6 +326,12 @@ pub struct Profile {
     pub security_token: Option<Secret>,
     /// `project_id`
     pub project_id: Option<String>,
+    /// `iam_endpoint`: IAM for federation and project discovery.
+    pub iam_endpoint: Option<String>,
+    /// `idp_id`: the identity provider of federation.
+    pub idp_id: Option<String>,
+    /// `id_token_file`: the file holding the id token of federation.
+    pub id_token_file: Option<String>,
 }
 
 impl fmt::Debug for Profile {
@@ -223,6 +341,9 @@ impl fmt::Debug for Profile {
             .field("sk", &self.sk)
             .field("security_token", &self.security_token)
             .field("project_id", &self.project_id)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("idp_id", &self.idp_id)
+            .field("id_token_file", &self.id_token_file)
             .finish()
     }
 }
@@ -269,6 +390,9 @@ impl Profile {
                 "sk" => profile.sk = Some(Secret::new(value)),
                 "security_token" => profile.security_token = Some(Secret::new(value)),
                 "project_id" => profile.project_id = Some(value.to_owned()),
+                "iam_endpoint" => profile.iam_endpoint = Some(value.to_owned()),
+                "idp_id" => profile.idp_id = Some(value.to_owned()),
+                "id_token_file" => profile.id_token_file = Some(value.to_owned()),
                 _ => {}
             }
         }
@@ -312,32 +436,6 @@ impl fmt::Debug for ExplicitCredentials {
     }
 }
 
-/// Credentials and project id after resolution, with where each came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// The credentials.
-    pub credentials: Credentials,
-    /// Where they came from.
-    pub credentials_source: Source,
-    /// The project id, if any source had one.
-    pub project_id: Option<String>,
-}
-
-/// Resolves credentials and project id: explicit values, then `env`, then `profile`.
-///
-/// An access key pair is taken whole from the first source that has an access key (its SK and
-/// security token come from that same source, never mixed across sources); an explicit IAM
-/// token wins over everything. The project id is resolved on its own, in the same order.
-pub fn resolve(
-    explicit: &ExplicitCredentials,
-    env: &dyn Environment,
-    profile: Option<&Profile>,
-) -> Result<Resolved, CredentialsError> {
-    let resolved = resolve_sources(explicit, env, profile)?;
-    check_credentials(&resolved.credentials, resolved.credentials_source)?;
-    Ok(resolved)
-}
-
 /// Refuses credentials a request could not carry: oversized, or with control characters,
 /// whitespace or non-ASCII bytes (header values; a newline would split the header).
 pub fn check_credentials(credentials: &Credentials, origin: Source) -> Result<(), CredentialsError> {
@@ -375,142 +473,11 @@ pub fn check_credentials(credentials: &Credentials, origin: Source) -> Result<()
     }
 }
 
-fn resolve_sources(
-    explicit: &ExplicitCredentials,
-    env: &dyn Environment,
-    profile: Option<&Profile>,
-) -> Result<Resolved, CredentialsError> {
-    let project_id = explicit
-        .project_id
-        .clone()
-        .filter(|p| !p.is_empty())
-        .or_else(|| non_empty(env, ENV_PROJECT_ID).map(str::to_owned))
-        .or_else(|| profile.and_then(|p| p.project_id.clone()));
-
-    let has_explicit_key = explicit.ak.is_some() || explicit.sk.is_some();
-    if let Some(token) = &explicit.iam_token {
-        if has_explicit_key {
-            return Err(CredentialsError::Ambiguous);
-        }
-        return Ok(Resolved {
-            credentials: Credentials::IamToken(token.clone()),
-            credentials_source: Source::Explicit,
-            project_id,
-        });
-    }
-
-    let pair =
-        |source, ak: Option<&str>, sk: Option<&Secret>, token: Option<&Secret>, ak_name, sk_name| match (
-            ak, sk,
-        ) {
-            (Some(ak), Some(sk)) => Ok(Some(Credentials::AkSk(AkSk {
-                ak: ak.to_owned(),
-                sk: sk.clone(),
-                security_token: token.cloned(),
-            }))),
-            (Some(_), None) => Err(CredentialsError::Incomplete {
-                origin: source,
-                present: ak_name,
-                missing: sk_name,
-            }),
-            (None, Some(_)) => Err(CredentialsError::Incomplete {
-                origin: source,
-                present: sk_name,
-                missing: ak_name,
-            }),
-            (None, None) => Ok(None),
-        };
-
-    // Empty explicit values count as unset, as empty environment variables do.
-    let explicit_ak = explicit.ak.as_deref().filter(|a| !a.is_empty());
-    let explicit_sk = explicit.sk.as_ref().filter(|s| !s.expose().is_empty());
-    let explicit_token = explicit
-        .security_token
-        .as_ref()
-        .filter(|t| !t.expose().is_empty());
-    if let Some(c) = pair(
-        Source::Explicit,
-        explicit_ak,
-        explicit_sk,
-        explicit_token,
-        "ak",
-        "sk",
-    )? {
-        return Ok(Resolved {
-            credentials: c,
-            credentials_source: Source::Explicit,
-            project_id,
-        });
-    }
-
-    let env_sk = non_empty(env, ENV_SK).map(Secret::new);
-    let env_token = non_empty(env, ENV_SECURITY_TOKEN).map(Secret::new);
-    if let Some(c) = pair(
-        Source::Environment,
-        non_empty(env, ENV_AK),
-        env_sk.as_ref(),
-        env_token.as_ref(),
-        ENV_AK,
-        ENV_SK,
-    )? {
-        return Ok(Resolved {
-            credentials: c,
-            credentials_source: Source::Environment,
-            project_id,
-        });
-    }
-
-    if let Some(p) = profile {
-        if let Some(c) = pair(
-            Source::ProfileFile,
-            p.ak.as_deref(),
-            p.sk.as_ref(),
-            p.security_token.as_ref(),
-            "ak",
-            "sk",
-        )? {
-            return Ok(Resolved {
-                credentials: c,
-                credentials_source: Source::ProfileFile,
-                project_id,
-            });
-        }
-    }
-    Err(CredentialsError::Missing)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const NO_ENV: [(&str, &str); 0] = [];
-
-    #[test]
-    fn oversized_or_unprintable_credentials_are_refused_by_name() {
-        let long = "A".repeat(128 * 1024);
-        for (ak, sk, field) in [
-            (long.as_str(), "sk", "ak"),
-            ("ak", "s\nk", "sk"),
-            ("a k", "sk", "ak"),
-            ("ak", "skö", "sk"),
-        ] {
-            let env = [(ENV_AK, ak), (ENV_SK, sk)];
-            let e = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
-            assert!(
-                matches!(e, CredentialsError::Malformed { field: f, origin: Source::Environment, .. } if f == field),
-                "{e}"
-            );
-            let shown = e.to_string();
-            assert!(!shown.contains("s\nk") && !shown.contains("AAAA"), "{shown}");
-        }
-        let token = "T".repeat(MAX_TOKEN_LEN);
-        let env = [
-            (ENV_AK, "ak"),
-            (ENV_SK, "sk"),
-            (ENV_SECURITY_TOKEN, token.as_str()),
-        ];
-        assert!(resolve(&ExplicitCredentials::default(), &env, None).is_ok());
-    }
 
     #[test]
     fn secrets_are_redacted() {
@@ -548,6 +515,18 @@ mod tests {
         assert_eq!(p.sk.as_ref().map(Secret::expose), Some("my=sk"));
         assert_eq!(p.project_id.as_deref(), Some("p1"));
         assert!(p.security_token.is_none());
+        let p = Profile::parse(
+            "[basic]\nidp_id = idp\nid_token_file = /run/t\niam_endpoint = https://iam.example\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                p.idp_id.as_deref(),
+                p.id_token_file.as_deref(),
+                p.iam_endpoint.as_deref()
+            ),
+            (Some("idp"), Some("/run/t"), Some("https://iam.example"))
+        );
     }
 
     #[test]
@@ -565,113 +544,6 @@ mod tests {
             Profile::parse("[basic\n"),
             Err(CredentialsError::ProfileSyntax { line: 1, .. })
         ));
-    }
-
-    #[test]
-    fn explicit_then_env_then_profile() {
-        let env = [(ENV_AK, "envak"), (ENV_SK, "envsk"), (ENV_PROJECT_ID, "envproj")];
-        let profile = Profile::parse("[basic]\nak=fileak\nsk=filesk\nproject_id=fileproj\n").unwrap();
-        let explicit = ExplicitCredentials {
-            ak: Some("exak".into()),
-            sk: Some(Secret::new("exsk")),
-            ..Default::default()
-        };
-
-        let r = resolve(&explicit, &env, Some(&profile)).unwrap();
-        assert_eq!(r.credentials_source, Source::Explicit);
-        assert_eq!(r.project_id.as_deref(), Some("envproj"));
-
-        let r = resolve(&ExplicitCredentials::default(), &env, Some(&profile)).unwrap();
-        assert_eq!(r.credentials_source, Source::Environment);
-        let Credentials::AkSk(k) = &r.credentials else {
-            panic!()
-        };
-        assert_eq!((k.ak.as_str(), k.sk.expose()), ("envak", "envsk"));
-
-        let r = resolve(&ExplicitCredentials::default(), &NO_ENV, Some(&profile)).unwrap();
-        assert_eq!(r.credentials_source, Source::ProfileFile);
-        assert_eq!(r.project_id.as_deref(), Some("fileproj"));
-
-        let explicit_proj = ExplicitCredentials {
-            project_id: Some("exproj".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            resolve(&explicit_proj, &env, None).unwrap().project_id.as_deref(),
-            Some("exproj")
-        );
-
-        assert_eq!(
-            resolve(&ExplicitCredentials::default(), &NO_ENV, None),
-            Err(CredentialsError::Missing)
-        );
-    }
-
-    #[test]
-    fn empty_env_values_count_as_unset_and_pairs_are_not_mixed() {
-        let env = [(ENV_AK, ""), (ENV_SK, "envsk")];
-        let e = resolve(&ExplicitCredentials::default(), &env, None).unwrap_err();
-        assert_eq!(
-            e,
-            CredentialsError::Incomplete {
-                origin: Source::Environment,
-                present: ENV_SK,
-                missing: ENV_AK
-            }
-        );
-        assert!(!e.to_string().contains("envsk"));
-
-        let env = [(ENV_AK, "envak"), (ENV_SK, "envsk"), (ENV_SECURITY_TOKEN, "tok")];
-        let Credentials::AkSk(k) = resolve(&ExplicitCredentials::default(), &env, None)
-            .unwrap()
-            .credentials
-        else {
-            panic!()
-        };
-        assert_eq!(k.security_token.as_ref().map(Secret::expose), Some("tok"));
-
-        let explicit = ExplicitCredentials {
-            ak: Some("exak".into()),
-            ..Default::default()
-        };
-        assert!(matches!(
-            resolve(&explicit, &env, None),
-            Err(CredentialsError::Incomplete {
-                origin: Source::Explicit,
-                ..
-            })
-        ));
-        let empty_sk = ExplicitCredentials {
-            ak: Some("exak".into()),
-            sk: Some(Secret::new("")),
-            ..Default::default()
-        };
-        assert_eq!(
-            resolve(&empty_sk, &env, None),
-            Err(CredentialsError::Incomplete {
-                origin: Source::Explicit,
-                present: "ak",
-                missing: "sk"
-            })
-        );
-    }
-
-    #[test]
-    fn iam_token_wins_and_conflicts_are_refused() {
-        let explicit = ExplicitCredentials {
-            iam_token: Some(Secret::new("tok")),
-            ..Default::default()
-        };
-        let env = [(ENV_AK, "envak"), (ENV_SK, "envsk")];
-        assert!(matches!(
-            resolve(&explicit, &env, None).unwrap().credentials,
-            Credentials::IamToken(_)
-        ));
-        let both = ExplicitCredentials {
-            ak: Some("a".into()),
-            ..explicit
-        };
-        assert_eq!(resolve(&both, &env, None), Err(CredentialsError::Ambiguous));
     }
 
     #[test]

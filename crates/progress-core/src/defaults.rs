@@ -39,3 +39,37 @@ pub const MAX_BODY_BYTES: u64 = 1 << 20;
 
 /// Largest `Retry-After` a client honours; a longer one ends the retries.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Temporary credentials are fetched anew when less than this remains before they expire
+/// (the official SDKs' threshold).
+pub const CREDENTIAL_REFRESH_AHEAD: Duration = Duration::from_secs(40 * 60);
+
+/// Temporary credentials with less than this left are not used for a new request: it could
+/// reach the service after they expired.
+pub const CREDENTIAL_EXPIRY_MARGIN: Duration = Duration::from_secs(5);
+
+/// After a refresh failed while the credentials held are still valid, the next attempt waits
+/// this long (the held ones keep being used meanwhile).
+pub const CREDENTIAL_REFRESH_RETRY: Duration = Duration::from_secs(30);
+
+/// The connect timeout to the ECS/BMS metadata service: it answers in milliseconds on a VM,
+/// and off the cloud the chain must not cost the user seconds.
+pub const METADATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The deadline of one request to the metadata service (never more than the attempt
+/// deadline a client is configured with).
+pub const METADATA_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The lifetime asked of the metadata service for a session token.
+pub const METADATA_TOKEN_TTL_SECONDS: u32 = 21_600;
+
+/// A metadata service that gave no session token (an older one) is asked again only after
+/// this long.
+pub const METADATA_TOKEN_RETRY: Duration = Duration::from_secs(24 * 3600);
+
+/// The lifetime asked of STS for OIDC credentials unless `HUAWEICLOUD_OIDC_DURATION_SECONDS`
+/// says otherwise.
+pub const OIDC_DURATION_SECONDS: u32 = 3600;
+
+/// The lifetime asked of IAM for federation credentials.
+pub const FEDERATION_DURATION_SECONDS: u32 = 21_600;

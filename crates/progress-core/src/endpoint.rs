@@ -1,10 +1,12 @@
-//! Where requests go: the official region table, explicit endpoints, and the
-//! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override the official SDKs honour (docs/wire.md §2).
+//! Where requests go: the official region table, explicit endpoints, the
+//! `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override and the regions file the official SDKs
+//! honour (docs/wire.md §2), and failover across a region's several endpoints.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use crate::credentials::Environment;
+use crate::regions_file::RegionsFile;
 
 /// The 34 regions of the official endpoint table.
 pub const REGIONS: [&str; 34] = [
@@ -268,33 +270,9 @@ impl Endpoint {
         Ok(Endpoint { scheme, host, port })
     }
 
-    /// The endpoint of `region`: the `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override from
-    /// `env` if set (its first comma-separated entry), else the official table. An unknown
-    /// region without an override is an error that lists near matches.
+    /// The first endpoint of `region` by [`endpoints_for_region`] without a regions file.
     pub fn for_region(region: &str, env: &dyn Environment) -> Result<Endpoint, EndpointError> {
-        let region = region.trim();
-        if let Some(over) = env.var(&region_override_var(region)) {
-            if let Some(first) = over.split(',').map(str::trim).find(|s| !s.is_empty()) {
-                return Endpoint::parse(first);
-            }
-        }
-        let region_lc = region.to_ascii_lowercase();
-        if !REGIONS.contains(&region_lc.as_str()) {
-            return Err(EndpointError::UnknownRegion {
-                region: region.to_owned(),
-                suggestions: near_regions(&region_lc),
-            });
-        }
-        let domain = if region_lc == "eu-west-101" {
-            "myhuaweicloud.eu"
-        } else {
-            "myhuaweicloud.com"
-        };
-        Ok(Endpoint {
-            scheme: Scheme::Https,
-            host: format!("dms.{region_lc}.{domain}"),
-            port: None,
-        })
+        endpoints_for_region(region, env, None).map(|mut e| e.remove(0))
     }
 
     /// The scheme.
@@ -355,6 +333,94 @@ pub fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The endpoints of `region`, in the order to try them: the
+/// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` override from `env` (every comma-separated entry),
+/// else the regions file's entry, else the official table. Never empty. An unknown region
+/// without an override is an error that lists near matches; an override entry that is not an
+/// endpoint is an error too.
+pub fn endpoints_for_region(
+    region: &str,
+    env: &dyn Environment,
+    regions_file: Option<&RegionsFile>,
+) -> Result<Vec<Endpoint>, EndpointError> {
+    let region = region.trim();
+    if let Some(over) = env.var(&region_override_var(region)) {
+        let listed = over
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Endpoint::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if !listed.is_empty() {
+            return Ok(listed);
+        }
+    }
+    if let Some(listed) = regions_file.and_then(|f| f.endpoints(region)) {
+        return Ok(listed.to_vec());
+    }
+    let region_lc = region.to_ascii_lowercase();
+    if !REGIONS.contains(&region_lc.as_str()) {
+        return Err(EndpointError::UnknownRegion {
+            region: region.to_owned(),
+            suggestions: near_regions(&region_lc),
+        });
+    }
+    let domain = if region_lc == "eu-west-101" {
+        "myhuaweicloud.eu"
+    } else {
+        "myhuaweicloud.com"
+    };
+    Ok(vec![Endpoint {
+        scheme: Scheme::Https,
+        host: format!("dms.{region_lc}.{domain}"),
+        port: None,
+    }])
+}
+
+/// Whether a region's endpoints need the regions file: no override variable lists any.
+pub fn region_needs_file(region: &str, env: &dyn Environment) -> bool {
+    env.var(&region_override_var(region.trim()))
+        .is_none_or(|v| v.split(',').all(|s| s.trim().is_empty()))
+}
+
+/// Failover across several endpoints of one region: after a connect-level failure (a host
+/// not found, a refused connection, a TLS failure) the next endpoint is tried at once, until
+/// each has been tried once for the request; the one that answered stays current for the
+/// next requests (sticky, as the official SDKs do).
+#[derive(Debug, Clone, Copy)]
+pub struct Failover {
+    len: usize,
+    current: usize,
+    tried: usize,
+}
+
+impl Failover {
+    /// A request over `len` endpoints, starting at `current`.
+    pub fn new(len: usize, current: usize) -> Failover {
+        Failover {
+            len: len.max(1),
+            current: current % len.max(1),
+            tried: 1,
+        }
+    }
+
+    /// The endpoint to send to.
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
+    /// After a connect-level failure: the next endpoint to try, or `None` when every one has
+    /// been tried for this request.
+    pub fn advance(&mut self) -> Option<usize> {
+        if self.tried >= self.len {
+            return None;
+        }
+        self.tried += 1;
+        self.current = (self.current + 1) % self.len;
+        Some(self.current)
+    }
 }
 
 /// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}`: region upper-cased, `-` → `_`.
@@ -469,6 +535,14 @@ mod tests {
         assert_eq!(
             Endpoint::for_region("cn-north-4", &env).unwrap().base_url(),
             "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            endpoints_for_region("cn-north-4", &env, None)
+                .unwrap()
+                .iter()
+                .map(Endpoint::base_url)
+                .collect::<Vec<_>>(),
+            ["http://127.0.0.1:8080", "https://other"]
         );
         let env = [("HUAWEICLOUD_SDK_REGION_KAFKA_MY_LAB_1", "gw.lab")];
         assert_eq!(
@@ -603,5 +677,53 @@ mod tests {
             Endpoint::parse("http://[zz]"),
             Err(EndpointError::InvalidHost { .. })
         ));
+    }
+    #[test]
+    fn the_regions_file_comes_after_the_variable_and_before_the_table() {
+        let file = RegionsFile::parse(
+            "KAFKA:\n  - id: cn-north-4\n    endpoints: [http://127.0.0.1:1, http://127.0.0.1:2]\n  - id: lab-1\n    endpoint: https://gw.lab\n",
+        )
+        .unwrap();
+        let urls = |r, env: &dyn Environment| {
+            endpoints_for_region(r, env, Some(&file))
+                .map(|e| e.iter().map(Endpoint::base_url).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            urls("cn-north-4", &NO_ENV).unwrap(),
+            ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+        );
+        assert_eq!(urls("lab-1", &NO_ENV).unwrap(), ["https://gw.lab"]);
+        assert_eq!(
+            urls("cn-east-3", &NO_ENV).unwrap(),
+            ["https://dms.cn-east-3.myhuaweicloud.com"]
+        );
+        let env = [("HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4", "http://127.0.0.1:3")];
+        assert_eq!(urls("cn-north-4", &env).unwrap(), ["http://127.0.0.1:3"]);
+        assert!(!region_needs_file("cn-north-4", &env));
+        assert!(region_needs_file(
+            "cn-north-4",
+            &[("HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4", " , ")]
+        ));
+        let bad = [(
+            "HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4",
+            "http://127.0.0.1:3, ftp://x",
+        )];
+        assert!(matches!(
+            urls("cn-north-4", &bad),
+            Err(EndpointError::UnsupportedScheme { .. })
+        ));
+    }
+
+    #[test]
+    fn failover_tries_each_endpoint_once_from_the_current_one() {
+        let mut f = Failover::new(3, 1);
+        assert_eq!(f.current(), 1);
+        assert_eq!(f.advance(), Some(2));
+        assert_eq!(f.advance(), Some(0));
+        assert_eq!(f.advance(), None);
+        assert_eq!(f.current(), 0);
+        let mut single = Failover::new(1, 0);
+        assert_eq!(single.advance(), None);
+        assert_eq!(Failover::new(0, 5).current(), 0);
     }
 }

@@ -4,7 +4,10 @@
 //! Kafka capacity expansion has got. This crate holds everything about that call that is not
 //! I/O: endpoints ([`endpoint`]), identifiers ([`ids`]), credentials ([`credentials`]),
 //! `SDK-HMAC-SHA256` signing ([`signing`]), request building ([`request`]), tolerant decoding
-//! ([`progress`], [`api_error`]) and the wait and retry policies ([`wait`], [`retry`]).
+//! ([`progress`], [`api_error`]) and the wait and retry policies ([`wait`], [`retry`]); and
+//! what a client needs where production runs: the credential chain and the refresh of
+//! temporary credentials ([`credentials`]), the exchanges with the credential services
+//! ([`service`]), project discovery in IAM ([`iam`]) and the regions file ([`regions_file`]).
 //!
 //! It opens no socket, reads no clock, environment or file: time, environment variables,
 //! credentials file text and random samples are parameters, so every behaviour is exact and
@@ -36,13 +39,16 @@ pub mod defaults;
 pub mod encoding;
 pub mod endpoint;
 pub mod http;
+pub mod iam;
 pub mod ids;
 pub mod progress;
 pub mod redact;
+pub mod regions_file;
 pub mod request;
 pub mod response;
 pub mod retry;
 pub mod retry_after;
+pub mod service;
 pub mod signing;
 pub mod time;
 pub mod wait;

@@ -8,8 +8,15 @@
 use crate::request::HEADER_AUTH_TOKEN;
 use crate::signing::HEADER_SECURITY_TOKEN;
 
-/// The headers whose values are secrets: never logged, shown in `Debug`, or kept unwiped.
-pub const SECRET_HEADERS: [&str; 2] = [HEADER_SECURITY_TOKEN, HEADER_AUTH_TOKEN];
+/// The headers whose values are secrets: never logged, shown in `Debug`, or kept unwiped. The
+/// last two are the credential services' (the metadata session token, the unscoped token of
+/// IAM federation).
+pub const SECRET_HEADERS: [&str; 4] = [
+    HEADER_SECURITY_TOKEN,
+    HEADER_AUTH_TOKEN,
+    crate::credentials::metadata::HEADER_METADATA_TOKEN,
+    "X-Subject-Token",
+];
 
 /// What replaces a secret wherever one would have been shown.
 pub const REDACTED: &str = "<redacted>";

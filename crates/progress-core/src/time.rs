@@ -120,6 +120,79 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
+/// Parses an RFC 3339 UTC time as the credential services send it: `2026-12-01T22:00:00Z`,
+/// with or without a fraction (`.574Z`, `.000000Z`), or with a numeric offset (`+08:00`).
+/// `None` if malformed. The fraction is dropped: expiries are compared to the second.
+pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
+                return None;
+            }
+            let oh = rest.get(1..3)?.parse::<i64>().ok()?;
+            let om = rest.get(4..6)?.parse::<i64>().ok()?;
+            if oh > 23
+                || om > 59
+                || !rest[1..3]
+                    .bytes()
+                    .chain(rest[4..6].bytes())
+                    .all(|c| c.is_ascii_digit())
+            {
+                return None;
+            }
+            let sign = if rb[0] == b'-' { -1 } else { 1 };
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    let secs = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + se - offset;
+    u64::try_from(secs)
+        .ok()
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+}
+
+/// Formats `t` as RFC 3339 UTC to the second: `2026-12-01T22:00:00Z`.
+pub fn format_rfc3339(t: SystemTime) -> String {
+    let secs = unix_seconds(t) as i64;
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +251,32 @@ mod tests {
             parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"),
             Some(at(253_402_300_799))
         );
+    }
+    #[test]
+    fn rfc3339_with_and_without_fractions() {
+        let t = at(1_796_162_400); // 2026-12-01T22:00:00Z
+        for text in [
+            "2026-12-01T22:00:00Z",
+            "2026-12-01T22:00:00.000000Z",
+            "2026-12-01T22:00:00.574Z",
+            "2026-12-02T06:00:00+08:00",
+            "2026-12-01T21:30:00-00:30",
+        ] {
+            assert_eq!(parse_rfc3339(text), Some(t), "{text}");
+        }
+        assert_eq!(format_rfc3339(t), "2026-12-01T22:00:00Z");
+        for bad in [
+            "",
+            "2026-12-01",
+            "2026-12-01T22:00:00",
+            "2026-13-01T22:00:00Z",
+            "2026-12-01T22:00:00.Z",
+            "2026-12-01T22:00:00+8:00",
+            "soon",
+            "2026-12-01T22:00:00.1234567890Z",
+            "+026-12-01T22:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use dms_progress::ffi::*;
 use progress_client::{Client, ClientConfig, Error, ProxyConfig, WaitOptions};
-use progress_core::credentials::{resolve, ExplicitCredentials, Profile};
+use progress_core::credentials::{plan, ChainInput, ExplicitCredentials, Profile};
 use progress_core::signing::{sign, SignableRequest};
 use progress_core::{build_progress_request, AkSk, Credentials, Endpoint, ProgressRequest, Secret};
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator};
@@ -159,9 +159,15 @@ fn configuration_types_show_no_secret() {
     .unwrap();
     assert_eq!(profile.sk.as_ref().map(Secret::expose), Some(SK));
     sweep_debug("Profile", &profile);
-    let resolved = resolve(&ExplicitCredentials::default(), &HashMap::new(), Some(&profile)).unwrap();
-    sweep_debug("credentials::Resolved", &resolved);
-    sweep("Resolved.credentials", &resolved.credentials);
+    let planned = plan(&ChainInput {
+        explicit: &ExplicitCredentials::default(),
+        env: &HashMap::new(),
+        profile: Some(&profile),
+        profile_path: None,
+        chain: true,
+    })
+    .unwrap();
+    sweep_debug("credentials::Plan", &planned);
 }
 
 #[test]
@@ -202,7 +208,8 @@ fn resolved_configs_and_clients_show_no_secret() {
     ] {
         let client = Client::new(cfg).unwrap();
         sweep_debug("Client", &client);
-        sweep("Client::credentials", client.credentials());
+        sweep("Client::credentials", &client.credentials());
+        sweep_debug("Client::identity", &client.identity());
     }
 }
 
