@@ -32,6 +32,10 @@ pub enum Command {
     #[cfg(feature = "demo")]
     #[command(after_help = exit::HELP)]
     Demo(DemoArgs),
+    /// Show which credentials, project and endpoint a command would use, and where each came
+    /// from (never a secret).
+    #[command(after_help = exit::HELP)]
+    Whoami(WhoamiArgs),
     /// List the known regions and their endpoints, one `region endpoint` per line.
     Regions,
     /// Print a shell completion script: `dms-progress completions bash > /etc/bash_completion.d/dms-progress`.
@@ -87,6 +91,35 @@ pub struct TaskArgs {
     #[arg(long, value_name = "N", default_value_t = defaults::RETRIES,
           value_parser = clap::value_parser!(u32).range(0..=i64::from(defaults::MAX_RETRIES)))]
     pub retries: u32,
+    /// PEM file of CA certificates to trust instead of the built-in roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Skip TLS certificate verification (test gateways only).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+/// `whoami`: where, and how to connect (credential services and IAM may be asked).
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["region", "endpoint"])))]
+pub struct WhoamiArgs {
+    /// Region id (cn-north-4, ...): its endpoint, and its project id looked up in IAM when no
+    /// source gives one.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Explicit endpoint instead of a region.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Project id [default: HUAWEICLOUD_SDK_PROJECT_ID, else the credentials file, else IAM].
+    #[arg(long, value_name = "ID")]
+    pub project_id: Option<String>,
+    /// Output format: text, or one JSON object.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// Deadline of one HTTP attempt (credential services, IAM), in seconds.
+    #[arg(long, value_name = "S", default_value_t = Seconds(defaults::ATTEMPT_TIMEOUT),
+          value_parser = parse_seconds, allow_negative_numbers = true)]
+    pub timeout: Seconds,
     /// PEM file of CA certificates to trust instead of the built-in roots.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,

@@ -17,6 +17,8 @@
 
 use std::io;
 
+use progress_client::Identity;
+use progress_core::time::format_rfc3339;
 use progress_core::{Progress, TimeValue};
 use serde::Serialize;
 use serde_json::ser::Formatter;
@@ -93,6 +95,11 @@ pub fn progress_line(progress: &Progress) -> String {
             })
             .collect(),
     };
+    to_line(&doc)
+}
+
+/// `doc` as one line of terminal-safe JSON (no trailing newline).
+fn to_line(doc: &impl Serialize) -> String {
     let mut bytes = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut bytes, TerminalSafe);
     doc.serialize(&mut ser).expect("plain data serializes");
@@ -100,9 +107,73 @@ pub fn progress_line(progress: &Progress) -> String {
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
+/// The `whoami --output json` object: exactly these keys, never a secret.
+#[derive(Serialize)]
+struct JsonIdentity<'a> {
+    credential_source: &'static str,
+    access_key: Option<&'a str>,
+    temporary: bool,
+    expires_at: Option<String>,
+    project_id: &'a str,
+    project_id_source: &'static str,
+    endpoint: String,
+    region: Option<&'a str>,
+}
+
+/// `identity` as one line of JSON (no trailing newline); `expires_at` in RFC 3339 UTC.
+pub fn identity_line(identity: &Identity) -> String {
+    to_line(&JsonIdentity {
+        credential_source: identity.credential_source.name(),
+        access_key: identity.access_key.as_deref(),
+        temporary: identity.temporary,
+        expires_at: identity.expires_at.map(format_rfc3339),
+        project_id: &identity.project_id,
+        project_id_source: identity.project_id_source.name(),
+        endpoint: identity.endpoint.base_url(),
+        region: identity.region.as_deref(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_identity_has_exactly_the_documented_keys() {
+        use progress_core::credentials::{ProjectSource, Source};
+        use std::time::{Duration, UNIX_EPOCH};
+        let id = Identity {
+            credential_source: Source::PodIdentity,
+            access_key: Some("AKID".into()),
+            temporary: true,
+            expires_at: Some(UNIX_EPOCH + Duration::from_secs(1_796_162_400)),
+            project_id: "p1".into(),
+            project_id_source: ProjectSource::Iam,
+            endpoint: progress_core::Endpoint::parse("https://dms.cn-north-4.myhuaweicloud.com").unwrap(),
+            region: Some("cn-north-4".into()),
+        };
+        assert_eq!(
+            identity_line(&id),
+            r#"{"credential_source":"pod-identity","access_key":"AKID","temporary":true,"expires_at":"2026-12-01T22:00:00Z","project_id":"p1","project_id_source":"iam","endpoint":"https://dms.cn-north-4.myhuaweicloud.com","region":"cn-north-4"}"#
+        );
+        let stat = Identity {
+            credential_source: Source::IamToken,
+            access_key: None,
+            expires_at: None,
+            region: None,
+            ..id
+        };
+        let v: serde_json::Value = serde_json::from_str(&identity_line(&stat)).unwrap();
+        assert_eq!(
+            (
+                v["access_key"].is_null(),
+                v["expires_at"].is_null(),
+                v["region"].is_null()
+            ),
+            (true, true, true)
+        );
+        assert_eq!(v["credential_source"], "iam-token");
+    }
     use progress_core::{Step, StepStatus};
 
     #[test]

@@ -28,7 +28,7 @@ use progress_core::defaults;
 use progress_core::ids::{validate_id, IdField};
 use progress_core::wait::WaitSettings;
 
-use cli::{Cli, Command, GetArgs, Output, Seconds, TaskArgs, WatchArgs};
+use cli::{Cli, Command, GetArgs, Output, Seconds, TaskArgs, WatchArgs, WhoamiArgs};
 use exit::Failure;
 use render::{End, Watcher};
 
@@ -55,6 +55,7 @@ fn run() -> Result<(), Failure> {
         Command::Watch(args) => watch(&args, &cancel),
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&args, &cancel),
+        Command::Whoami(args) => whoami(&args),
         Command::Regions => regions(),
         Command::Completions(args) => manual::completions(args.shell),
         Command::Man => manual::man_page(),
@@ -103,6 +104,35 @@ fn client_for(t: &TaskArgs) -> Result<Client, Failure> {
         out::message(warning);
     }
     Ok(client)
+}
+
+/// `whoami`: the client a command would build, described.
+fn whoami(args: &WhoamiArgs) -> Result<(), Failure> {
+    let timeout = args.timeout.0;
+    let client = Client::new(ClientConfig {
+        endpoint: args.endpoint.clone(),
+        region: args.region.clone(),
+        project_id: args.project_id.clone(),
+        timeout,
+        connect_timeout: timeout.min(defaults::CONNECT_TIMEOUT),
+        ca_file: args.ca_file.clone(),
+        insecure: args.insecure,
+        use_environment: true,
+        ..ClientConfig::default()
+    })
+    .map_err(|e| exit::from_error(&e))?;
+    for warning in client.warnings() {
+        out::message(warning);
+    }
+    let identity = client.identity();
+    match args.output {
+        Output::Json => {
+            let mut line = json::identity_line(&identity);
+            line.push('\n');
+            out::data(line.as_bytes())
+        }
+        Output::Text => out::text(&render::identity(&identity)),
+    }
 }
 
 fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {

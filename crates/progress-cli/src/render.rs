@@ -401,6 +401,27 @@ pub enum End<'a> {
     OutputGone,
 }
 
+/// `whoami`'s text: one `Label  value` line per fact.
+pub fn identity(id: &progress_client::Identity) -> String {
+    let credentials = match (id.temporary, id.expires_at) {
+        (true, Some(t)) => format!(
+            "{} (temporary, until {})",
+            id.credential_source.name(),
+            progress_core::time::format_rfc3339(t)
+        ),
+        (true, None) => format!("{} (temporary, expiry not known)", id.credential_source.name()),
+        (false, _) => id.credential_source.name().to_owned(),
+    };
+    format!(
+        "Credentials  {credentials}\nAccess key   {}\nProject      {} ({})\nEndpoint     {}\nRegion       {}\n",
+        id.access_key.as_deref().unwrap_or("(none: IAM token)"),
+        id.project_id,
+        id.project_id_source.name(),
+        id.endpoint,
+        id.region.as_deref().unwrap_or("(explicit endpoint)"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
