@@ -18,7 +18,6 @@ use progress_core::credentials::oidc::{assume_request, decode_assume_response, I
 use progress_core::credentials::pod_identity::{credentials_request, decode_credentials_response};
 use progress_core::credentials::{Issued, Issuer};
 use progress_core::iam::{decode_projects, list_projects_request};
-use progress_core::redact::scrub_secret_values;
 use progress_core::service::{ServiceError, ServiceRequest};
 use progress_core::{defaults, Credentials, Endpoint, Secret};
 use zeroize::Zeroize;
@@ -81,24 +80,7 @@ fn exchange<T>(
 
 fn scrub(error: ServiceError, req: &ServiceRequest) -> ServiceError {
     let secrets: Vec<&str> = req.secret_values().collect();
-    let clean = |text: Option<String>| {
-        text.map(|mut t| {
-            scrub_secret_values(&mut t, &secrets);
-            t
-        })
-    };
-    match error {
-        ServiceError::Status {
-            status,
-            code,
-            message,
-        } => ServiceError::Status {
-            status,
-            code: clean(code),
-            message: clean(message),
-        },
-        other => other,
-    }
+    error.without_secrets(&secrets)
 }
 
 /// Reads a token file: trimmed, never empty. A warning when others can read it.

@@ -242,7 +242,8 @@ const MAX_MESSAGE_CHARS: usize = 200;
 
 /// The error of a non-2xx answer: its status, and the code and message of a JSON error body
 /// in any of the shapes Huawei Cloud services use (`error_code`/`error_msg`, `code`/`message`,
-/// `{"error": {"code", "message"}}`).
+/// `{"error": {"code", "message"}}`), control characters removed. Shown only after
+/// [`ServiceError::without_secrets`].
 pub fn status_error(status: u16, body: &[u8]) -> ServiceError {
     let value: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let obj = value.as_ref().and_then(|v| v.as_object());
@@ -259,19 +260,43 @@ pub fn status_error(status: u16, body: &[u8]) -> ServiceError {
             })
         })
     };
-    let shorten = |s: String| -> String {
-        let clean: String = s.chars().filter(|c| !c.is_control()).collect();
-        if clean.chars().count() > MAX_MESSAGE_CHARS {
-            let cut: String = clean.chars().take(MAX_MESSAGE_CHARS).collect();
-            format!("{cut}…")
-        } else {
-            clean
-        }
-    };
+    let tidy = |s: String| -> String { s.chars().filter(|c| !c.is_control()).collect() };
     ServiceError::Status {
         status,
-        code: text(&["error_code", "code"]).map(shorten),
-        message: text(&["error_msg", "message", "msg"]).map(shorten),
+        code: text(&["error_code", "code"]).map(tidy),
+        message: text(&["error_msg", "message", "msg"]).map(tidy),
+    }
+}
+
+impl ServiceError {
+    /// The error with `secrets` (the values the request carried, from
+    /// [`ServiceRequest::secret_values`]) replaced wherever the service quoted them, then
+    /// the quoted code and message shortened to [`MAX_MESSAGE_CHARS`]. In that order: a
+    /// secret cut in two by the shortening would no longer be recognised.
+    pub fn without_secrets(self, secrets: &[&str]) -> ServiceError {
+        let clean = |text: Option<String>| {
+            text.map(|mut t| {
+                crate::redact::scrub_secret_values(&mut t, secrets);
+                if t.chars().count() > MAX_MESSAGE_CHARS {
+                    let cut: String = t.chars().take(MAX_MESSAGE_CHARS).collect();
+                    format!("{cut}…")
+                } else {
+                    t
+                }
+            })
+        };
+        match self {
+            ServiceError::Status {
+                status,
+                code,
+                message,
+            } => ServiceError::Status {
+                status,
+                code: clean(code),
+                message: clean(message),
+            },
+            other => other,
+        }
     }
 }
 
@@ -324,11 +349,22 @@ mod tests {
             status_error(500, b"<html>oops</html>").to_string(),
             "answered HTTP 500"
         );
-        let long = format!(r#"{{"message": "{}"}}"#, "x".repeat(500));
-        let ServiceError::Status { message, .. } = status_error(502, long.as_bytes()) else {
+        let long = format!(
+            r#"{{"message": "{}TOKEN-VALUE{}"}}"#,
+            "x".repeat(190),
+            "y".repeat(300)
+        );
+        let ServiceError::Status { message, .. } =
+            status_error(502, long.as_bytes()).without_secrets(&["TOKEN-VALUE"])
+        else {
             panic!()
         };
-        assert_eq!(message.unwrap().chars().count(), MAX_MESSAGE_CHARS + 1);
+        let message = message.unwrap();
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(
+            message.contains("<red") && !message.contains("TOKEN"),
+            "scrubbed before shortened: {message}"
+        );
         assert_eq!(
             not_json(200, b"<html><body>").to_string(),
             "answered HTTP 200 with a body that is not JSON (it starts with \"<html><body>\")"

@@ -546,3 +546,129 @@ fn c_api_error_strings_show_no_secret() {
         }
     }
 }
+
+#[path = "../../progress-client/tests/support/services.rs"]
+mod services;
+
+/// Canaries of the credential chain's secrets: the SK and security token a service issues,
+/// the OIDC/federation id token, the pod identity token, the metadata session token.
+const ISSUED_SK: &str = "ISSUEDSK-CANARY-41c2";
+const ISSUED_TOKEN: &str = "ISSUEDTOKEN-CANARY-7e90";
+const ID_TOKEN: &str = "IDTOKEN-CANARY-2b6d";
+const POD_TOKEN: &str = "PODTOKEN-CANARY-c3f1";
+const SESSION_TOKEN: &str = "SESSION-CANARY-88aa";
+const CHAIN_CANARIES: [&str; 5] = [ISSUED_SK, ISSUED_TOKEN, ID_TOKEN, POD_TOKEN, SESSION_TOKEN];
+
+fn assert_chain_clean(what: &str, text: &str) {
+    for c in CHAIN_CANARIES {
+        assert!(!text.contains(c), "{what} shows {c}:\n{text}");
+    }
+}
+
+/// Every credential source, working and refusing with an echo of what it was sent: neither
+/// a client, its identity, its resolved configuration, nor any error shows one of the
+/// chain's secrets.
+#[test]
+fn credential_chain_secrets_show_nowhere() {
+    use services::{Script, Services};
+    let dir = std::env::temp_dir().join(format!("dms-progress-secrets-chain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pod_file = dir.join("pod-token");
+    std::fs::write(&pod_file, POD_TOKEN).unwrap();
+    let id_file = dir.join("id-token");
+    std::fs::write(&id_file, ID_TOKEN).unwrap();
+
+    let start = || {
+        let svc = Services::start();
+        svc.with(|s| {
+            s.session_token = SESSION_TOKEN.into();
+            s.pod_token = POD_TOKEN.into();
+            s.id_token = ID_TOKEN.into();
+            s.next_secret = Some((ISSUED_SK.into(), ISSUED_TOKEN.into()));
+        });
+        svc
+    };
+    let uri = |svc: &Services| format!("{}/pod/credentials", svc.url());
+    let sources = |svc: &Services| -> Vec<Vec<(String, String)>> {
+        let pairs = |p: &[(&str, &str)]| {
+            p.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        vec![
+            pairs(&[]),
+            pairs(&[
+                ("HC_CONTAINER_CREDENTIALS_FULL_URI", &uri(svc)),
+                (
+                    "HC_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    pod_file.to_str().unwrap(),
+                ),
+            ]),
+            pairs(&[
+                ("HUAWEICLOUD_OIDC_PROVIDER_URN", "urn:p"),
+                ("HUAWEICLOUD_OIDC_AGENCY_URN", "urn:a"),
+                ("HUAWEICLOUD_OIDC_ID_TOKEN", ID_TOKEN),
+            ]),
+            pairs(&[
+                ("HUAWEICLOUD_SDK_IDP_ID", "test-idp"),
+                ("HUAWEICLOUD_SDK_ID_TOKEN_FILE", id_file.to_str().unwrap()),
+            ]),
+        ]
+    };
+    let cfg = ClientConfig {
+        region: Some("cn-north-4".into()),
+        proxy: ProxyConfig::None,
+        retries: 0,
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    for i in 0..4 {
+        // Working: the client and everything it shows.
+        let svc = start();
+        let env: HashMap<String, String> = svc.env().into_iter().chain(sources(&svc).remove(i)).collect();
+        let resolved = cfg.resolve_with(&env, None).unwrap();
+        assert_chain_clean("ResolvedConfig", &format!("{resolved:?}"));
+        let client = Client::with_resolved(&cfg, resolved).unwrap();
+        client.get_progress("inst-1", "task-1").unwrap();
+        let shown = format!("{client:?}\n{:?}\n{}", client.identity(), client.credentials());
+        assert_chain_clean("Client", &shown);
+        assert!(shown.contains("TMP"), "{shown}");
+
+        // Refusing, with an echo of every header and the body it was sent.
+        let svc = start();
+        svc.with(|s| match i {
+            0 => s.metadata = Script::Echo(500),
+            1 => s.pod = Script::Echo(403),
+            2 => s.sts = Script::Echo(400),
+            _ => s.federation = Script::Echo(401),
+        });
+        let env: HashMap<String, String> = svc.env().into_iter().chain(sources(&svc).remove(i)).collect();
+        let err = cfg.resolve_with(&env, None).unwrap_err();
+        let shown = format!("{err}\n{err:?}");
+        assert_chain_clean("a refusal echoing the request", &shown);
+        assert!(
+            shown.contains("refused:") && shown.contains("<redacted>"),
+            "source {i}: {shown}"
+        );
+    }
+
+    // A refresh that fails with an echo, and the wait error it ends in.
+    let svc = start();
+    svc.with(|s| s.lifetime = Duration::from_secs(1));
+    let env: HashMap<String, String> = svc.env().into_iter().collect();
+    let client = Client::with_resolved(&cfg, cfg.resolve_with(&env, None).unwrap()).unwrap();
+    svc.with(|s| s.metadata = Script::Echo(500));
+    std::thread::sleep(Duration::from_millis(1100));
+    let err = client
+        .wait(
+            "inst-1",
+            "task-1",
+            WaitOptions {
+                max_wait: Duration::from_secs(2),
+                ..WaitOptions::default()
+            },
+        )
+        .unwrap_err();
+    assert_chain_clean("a failed refresh", &format!("{err}\n{err:?}"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -266,11 +266,13 @@ fn issue(s: &mut State) -> (String, String, String, String) {
 }
 
 fn echo(status: u16, req: &Request) -> (u16, String) {
-    let quoted: Vec<String> = req
-        .headers
-        .iter()
-        .map(|(n, v)| format!("{n}={v}"))
-        .chain(std::iter::once(String::from_utf8_lossy(&req.body).into_owned()))
+    // The body and the credential headers first, so that they fall within the part of the
+    // message a client keeps.
+    let not_secret = |n: &str| !matches!(n, "authorization" | "x-metadata-token" | "x-security-token");
+    let mut headers: Vec<&(String, String)> = req.headers.iter().collect();
+    headers.sort_by_key(|(n, _)| not_secret(n));
+    let quoted: Vec<String> = std::iter::once(String::from_utf8_lossy(&req.body).into_owned())
+        .chain(headers.iter().map(|(n, v)| format!("{n}={v}")))
         .collect();
     let msg = quoted.join(" ").replace('"', "'");
     (
@@ -413,7 +415,6 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let mut extra: Vec<(&str, String)> = Vec::new();
     let (status, body) = match route {
         "metadata-token" => match &s.metadata {
-            Script::Echo(code) => echo(*code, &req),
             Script::Status(code, body) => (*code, (*body).to_owned()),
             _ if !s.metadata_tokens => (404, "not found".into()),
             _ => (200, s.session_token.clone()),
