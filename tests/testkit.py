@@ -51,13 +51,16 @@ def assert_clean(what: str, *texts: object) -> None:
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test sees the developer's own credentials, profile file, identity settings or
     proxy: every ``HUAWEICLOUD_*`` and ``HC_CONTAINER_*`` variable and every ``*_proxy``
-    variable is unset, and ``HOME`` is an empty directory."""
+    variable is unset, and ``HOME`` is an empty directory. The credential chain's last resort,
+    the ECS metadata service (169.254.169.254), is a closed loopback port, so that no test
+    leaves the machine; a test of the metadata source sets its own."""
     for name in list(os.environ):
         if name.startswith(("HUAWEICLOUD_", "HC_CONTAINER_")) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("DMS_PROGRESS_METADATA_ENDPOINT", "http://127.0.0.1:9")
 
 
 def running_emulator(scenario: Optional[Dict[str, Any]] = None, **kwargs: Any) -> Iterator[Emulator]:

@@ -71,7 +71,7 @@ pub struct TaskArgs {
     /// Task id: the `job_id` the resize call returned, or an id from ListBackgroundTasks.
     #[arg(long, value_name = "ID")]
     pub task_id: String,
-    /// Project id [default: HUAWEICLOUD_SDK_PROJECT_ID, else the credentials file].
+    /// Project id [default: HUAWEICLOUD_SDK_PROJECT_ID, else the credentials file, else IAM by --region].
     #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
     /// Region id (cn-north-4, ap-southeast-1, ...; see `dms-progress regions`).

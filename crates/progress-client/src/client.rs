@@ -391,7 +391,8 @@ impl Client {
                     continue
                 }
                 sent => {
-                    if sent.is_ok() {
+                    // Written only on a change: callers on other cores keep the line shared.
+                    if sent.is_ok() && index != self.current_endpoint.load(Ordering::Relaxed) {
                         self.current_endpoint.store(index, Ordering::Relaxed);
                     }
                     return sent
