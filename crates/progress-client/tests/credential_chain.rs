@@ -632,3 +632,52 @@ fn explicit_configuration_wins_and_the_chain_can_be_turned_off() {
     );
     assert_eq!(svc.hits("securitykey") + svc.hits("metadata-token"), 0);
 }
+
+/// The same chain against dms-emulator's identity services: credentials from its metadata
+/// service, the project from its IAM, and a `wait` that outlives two-second credentials.
+#[test]
+fn against_the_emulator_a_watch_crosses_several_refreshes() {
+    use progress_emulator::{Emulator, EmulatorConfig, IdentityConfig, Scenario};
+    let scenario = format!(
+        r#"{{"project_id": "{PROJECT}", "instances": [{{"instance_id": "inst-1",
+            "tasks": [{{"task_id": "t1", "started_seconds_ago": 0, "steps": [{{"name": "pre_check", "seconds": 5}}]}}]}}]}}"#
+    );
+    let emu = Emulator::start(
+        EmulatorConfig::default()
+            .with_scenario(Scenario::from_json(&scenario).unwrap())
+            .with_identity(IdentityConfig {
+                credential_lifetime: Duration::from_secs(2),
+                ..IdentityConfig::default()
+            }),
+    )
+    .unwrap();
+    let url = emu.endpoint();
+    let env: HashMap<String, String> = [
+        ("HUAWEICLOUD_SDK_REGION_KAFKA_CN_NORTH_4", url.as_str()),
+        ("HUAWEICLOUD_SDK_IAM_ENDPOINT", url.as_str()),
+        ("DMS_PROGRESS_METADATA_ENDPOINT", url.as_str()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let c = build(&config(), &env, None).unwrap();
+    let first = c.identity();
+    assert_eq!(
+        (first.credential_source, first.project_id_source),
+        (Source::Metadata, ProjectSource::Iam)
+    );
+    assert_eq!(first.project_id, PROJECT);
+    let p = c
+        .wait(
+            "inst-1",
+            "t1",
+            WaitOptions {
+                interval: Duration::from_millis(500),
+                max_wait: Duration::from_secs(30),
+                ..WaitOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(p.percentage, Some(100));
+    assert_ne!(c.identity().access_key, first.access_key, "refreshed");
+}

@@ -1,7 +1,7 @@
 //! `dms-emulator`: serve the DMS for Kafka task API locally. See the README section
 //! "The emulator (dms-emulator)".
 
-use progress_core::credentials::{self, ExplicitCredentials, Resolved};
+use progress_core::credentials::{self, ChainInput, Chosen, ExplicitCredentials, Plan};
 use progress_core::{Credentials, CredentialsError, Secret};
 use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -223,19 +223,30 @@ fn main() -> ExitCode {
         sk: args.sk.map(Secret::new),
         ..Default::default()
     };
-    let source = match credentials::resolve(&explicit, &env, None) {
-        Ok(Resolved {
-            credentials: Credentials::AkSk(key),
-            credentials_source,
+    let planned = credentials::plan(&ChainInput {
+        explicit: &explicit,
+        env: &env,
+        profile: None,
+        profile_path: None,
+        chain: true,
+    });
+    let source = match planned {
+        Ok(Plan {
+            chosen:
+                Chosen::Ready {
+                    credentials: Credentials::AkSk(key),
+                    source,
+                },
             ..
         }) => {
             config = config.with_credentials(key.ak.clone(), key.sk.expose().to_owned());
-            if credentials_source == credentials::Source::Explicit {
+            if source == credentials::Source::Explicit {
                 CredentialSource::Flags
             } else {
                 CredentialSource::Environment
             }
         }
+        // Neither flags nor variables: the chain would go on to services; the demo pair.
         Ok(_) | Err(CredentialsError::Missing) => CredentialSource::Demo,
         Err(e) => return usage_error(format!("{e} (or pass --ak and --sk)")),
     };
