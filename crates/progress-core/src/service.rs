@@ -271,7 +271,7 @@ pub fn status_error(status: u16, body: &[u8]) -> ServiceError {
 impl ServiceError {
     /// The error with `secrets` (the values the request carried, from
     /// [`ServiceRequest::secret_values`]) replaced wherever the service quoted them, then
-    /// the quoted code and message shortened to [`MAX_MESSAGE_CHARS`]. In that order: a
+    /// the quoted code and message shortened to 200 characters. In that order: a
     /// secret cut in two by the shortening would no longer be recognised.
     pub fn without_secrets(self, secrets: &[&str]) -> ServiceError {
         let clean = |text: Option<String>| {
