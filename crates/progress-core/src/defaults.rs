@@ -73,3 +73,33 @@ pub const OIDC_DURATION_SECONDS: u32 = 3600;
 
 /// The lifetime asked of IAM for federation credentials.
 pub const FEDERATION_DURATION_SECONDS: u32 = 21_600;
+
+/// The largest `limit` of one ListBackgroundTasks page the service accepts (the smallest is 1).
+pub const TASK_LIST_LIMIT_MAX: u32 = 100;
+
+/// How many tasks a client asks for per page when it walks every page: the service's
+/// maximum, so that an instance's whole history usually takes one request.
+pub const TASK_LIST_PAGE_SIZE: u32 = TASK_LIST_LIMIT_MAX;
+
+/// The most pages a walk of every page reads before it reports the list as endless (a
+/// `task_count` that never stops growing, or a server that ignores `start`): 100 000 tasks.
+pub const MAX_TASK_PAGES: u32 = 1000;
+
+/// Requests per second that all the polls of a multi-task watch share (`max_rate`), by
+/// default. Ten a second polls 50 tasks every 5 s, or 200 every 20 s, well inside an
+/// account's API rate limit.
+pub const MAX_RATE: f64 = 10.0;
+
+/// The `max_rate` values a caller may set: from one request every 100 s to 10 000 a second.
+pub const MAX_RATE_RANGE: std::ops::RangeInclusive<f64> = 0.01..=10_000.0;
+
+/// How far throttling (429) may slow a multi-task watch: the pace between requests grows to
+/// at most this many times the one `max_rate` sets.
+pub const MAX_SLOWDOWN: u32 = 16;
+
+/// Consecutive answered polls after which a slowed-down pace speeds up one step again.
+pub const SPEED_UP_AFTER: u32 = 10;
+
+/// Worker threads sending the polls of a multi-task watch: enough to keep the default pace
+/// with 400 ms round trips, and the same for 2 tasks or 2 000.
+pub const WATCH_WORKERS: usize = 4;

@@ -54,6 +54,16 @@ pub fn percent_encode_into(input: &str, out: &mut String) {
     }
 }
 
+/// `/seg1/seg2/…`, each segment percent-encoded: a path as sent on the wire and signed.
+pub fn encoded_path(segments: &[&str]) -> String {
+    let mut out = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum::<usize>() + 8);
+    for seg in segments {
+        out.push('/');
+        percent_encode_into(seg, &mut out);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

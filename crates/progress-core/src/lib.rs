@@ -4,10 +4,12 @@
 //! Kafka capacity expansion has got. This crate holds everything about that call that is not
 //! I/O: endpoints ([`endpoint`]), identifiers ([`ids`]), credentials ([`credentials`]),
 //! `SDK-HMAC-SHA256` signing ([`signing`]), request building ([`request`]), tolerant decoding
-//! ([`progress`], [`api_error`]) and the wait and retry policies ([`wait`], [`retry`]); and
-//! what a client needs where production runs: the credential chain and the refresh of
-//! temporary credentials ([`credentials`]), the exchanges with the credential services
-//! ([`service`]), project discovery in IAM ([`iam`]) and the regions file ([`regions_file`]).
+//! ([`progress`], [`api_error`]), the wait and retry policies ([`wait`], [`retry`]), the
+//! background-task APIs beside progress ([`tasks`]) and the shared pace of many polls
+//! ([`pace`]); and what a client needs where production runs: the credential chain and the
+//! refresh of temporary credentials ([`credentials`]), the exchanges with the credential
+//! services ([`service`]), project discovery in IAM ([`iam`]) and the regions file
+//! ([`regions_file`]).
 //!
 //! It opens no socket, reads no clock, environment or file: time, environment variables,
 //! credentials file text and random samples are parameters, so every behaviour is exact and
@@ -41,6 +43,7 @@ pub mod endpoint;
 pub mod http;
 pub mod iam;
 pub mod ids;
+pub mod pace;
 pub mod progress;
 pub mod redact;
 pub mod regions_file;
@@ -50,6 +53,7 @@ pub mod retry;
 pub mod retry_after;
 pub mod service;
 pub mod signing;
+pub mod tasks;
 pub mod time;
 pub mod wait;
 
@@ -57,11 +61,18 @@ pub use api_error::{decode_api_error, ApiError};
 pub use credentials::{AkSk, Credentials, CredentialsError, ExplicitCredentials, Profile, Secret};
 pub use endpoint::{Endpoint, EndpointError, Scheme, REGIONS};
 pub use ids::{IdError, IdField, ProgressRequest};
+pub use pace::Pace;
 pub use progress::{decode_progress, DecodeError, Progress, Step, StepStatus, TimeValue};
 pub use request::{build_progress_request, HttpRequest};
 pub use response::{decode_response, decode_response_with, ResponseError};
 pub use retry::{Backoff, RetryPolicy};
 pub use retry_after::RetryAfter;
+pub use tasks::{
+    build_delete_task_request, build_list_tasks_request, build_show_task_request, check_task_limit,
+    decode_delete_task_response, decode_list_tasks_response, decode_show_task_response, decode_task_list,
+    pick_running_expansion, ExpansionPick, ListTasksQuery, ListTasksRequest, Task, TaskPage, TaskPager,
+    TaskRequest, TaskRequestError, TaskStatus, EXPANSION_TASK_NAME,
+};
 pub use wait::{
     check_duration, Decision, GiveUpReason, Observation, PollOutcome, SettingError, WaitPolicy, WaitSettings,
     WaitStep, Waiter,

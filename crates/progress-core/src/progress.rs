@@ -127,15 +127,23 @@ impl Progress {
 
 /// A 2xx body that could not be understood. The message names the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot decode the progress response: {message}")]
+#[error("cannot decode the {response} response: {message}")]
 pub struct DecodeError {
-    /// What was wrong, naming the field (`step_list[1].start_time`, …).
+    /// Which response: `progress`, `task list` or `task`.
+    pub response: &'static str,
+    /// What was wrong, naming the field (`step_list[1].start_time`, `tasks[0].id`, …).
     pub message: String,
 }
 
 impl DecodeError {
     fn new(message: impl Into<String>) -> Self {
+        DecodeError::of("progress", message)
+    }
+
+    /// An error decoding the `response` response (`task list`, …).
+    pub(crate) fn of(response: &'static str, message: impl Into<String>) -> Self {
         DecodeError {
+            response,
             message: message.into(),
         }
     }
@@ -143,7 +151,7 @@ impl DecodeError {
 
 /// A JSON scalar as sent, before the field it belongs to decides what it means.
 #[derive(Debug)]
-enum Loose {
+pub(crate) enum Loose {
     Null,
     Int(i128),
     Float(f64),
@@ -200,7 +208,7 @@ impl<'de> Deserialize<'de> for Loose {
 impl Loose {
     /// An integer, from a JSON integer, an integral float or a numeric string. One beyond
     /// `i128` saturates, so it is out of range for every field rather than "not a number".
-    fn integer(&self) -> Option<i128> {
+    pub(crate) fn integer(&self) -> Option<i128> {
         match self {
             Loose::Int(i) => Some(*i),
             // `as` saturates.
@@ -215,7 +223,7 @@ impl Loose {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Loose::Null => "null".into(),
             Loose::Int(i) => i.to_string(),
@@ -245,7 +253,7 @@ struct WireProgress {
 }
 
 /// `null` or a `T`: a `step_list` of `null` is the same as an absent one.
-struct Loose2<T>(Option<T>);
+pub(crate) struct Loose2<T>(pub(crate) Option<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loose2<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -262,7 +270,7 @@ struct WireStep {
     end_time: Option<Loose>,
 }
 
-fn text_of(v: Option<Loose>) -> Option<String> {
+pub(crate) fn text_of(v: Option<Loose>) -> Option<String> {
     match v? {
         Loose::Null => None,
         Loose::Str(s) => Some(s),
@@ -293,19 +301,21 @@ fn time_of(v: Option<Loose>, field: impl Fn() -> String) -> Result<Option<TimeVa
     }
 }
 
+/// Refuses, before parsing, a body that cannot be a JSON object: empty, not UTF-8, or
+/// starting with anything but `{`.
+pub(crate) fn check_object_body(body: &[u8]) -> Result<(), &'static str> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'{') => Ok(()),
+        None => Err("the body is empty"),
+        Some(_) if std::str::from_utf8(body).is_err() => Err("the body is not UTF-8 text"),
+        Some(_) => Err("the body is not a JSON object"),
+    }
+}
+
 /// Decodes a 2xx body of `ShowBackgroundTaskProgress`.
 pub fn decode_progress(body: &[u8]) -> Result<Progress, DecodeError> {
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        let what = if first.is_none() {
-            "the body is empty".to_owned()
-        } else if std::str::from_utf8(body).is_err() {
-            "the body is not UTF-8 text".to_owned()
-        } else {
-            "the body is not a JSON object".to_owned()
-        };
-        return Err(DecodeError::new(what));
-    }
+    check_object_body(body).map_err(DecodeError::new)?;
     let wire: WireProgress =
         serde_json::from_slice(body).map_err(|e| DecodeError::new(format!("invalid JSON: {e}")))?;
 

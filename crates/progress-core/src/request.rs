@@ -1,4 +1,5 @@
-//! Building the complete, authenticated `ShowBackgroundTaskProgress` request.
+//! Building complete, authenticated requests: `ShowBackgroundTaskProgress` here, and the task
+//! APIs of [`crate::tasks`] through the same builder.
 
 use std::fmt;
 use std::time::SystemTime;
@@ -8,7 +9,7 @@ use zeroize::Zeroize;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::ids::ProgressRequest;
-use crate::signing::{sign_encoded_path, SignableRequest};
+use crate::signing::{canonical_query, sign_encoded_path, SignableRequest};
 
 /// Header carrying an IAM token.
 pub const HEADER_AUTH_TOKEN: &str = "X-Auth-Token";
@@ -20,10 +21,10 @@ pub const CONTENT_TYPE_JSON: &str = "application/json";
 /// A request ready to send: method, full URL and the headers in the order to send them.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
-    /// Always `GET` for this API.
+    /// `GET`, or `DELETE` for DeleteBackgroundTask.
     pub method: &'static str,
-    /// `scheme://host[:port]/v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress`,
-    /// path segments percent-encoded.
+    /// `scheme://host[:port]/v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress`
+    /// (or another task API's path), path segments percent-encoded, then the query if any.
     pub url: String,
     /// Headers, `Host` first. The transport must send them as they are.
     pub headers: Vec<(&'static str, String)>,
@@ -83,12 +84,54 @@ pub fn build_progress_request(
     now: SystemTime,
     user_agent: Option<&str>,
 ) -> HttpRequest {
-    let path = req.path();
+    build_request(
+        &ApiCall {
+            method: "GET",
+            path: &req.path(),
+            query: &[],
+            project_id: req.project_id(),
+        },
+        endpoint,
+        credentials,
+        now,
+        user_agent,
+    )
+}
+
+/// One call of the DMS API, before it is authenticated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ApiCall<'a> {
+    /// `GET` or `DELETE`.
+    pub method: &'static str,
+    /// The path, each segment already percent-encoded.
+    pub path: &'a str,
+    /// Query parameters, not encoded.
+    pub query: &'a [(&'a str, &'a str)],
+    /// The project id, sent as `X-Project-Id`.
+    pub project_id: &'a str,
+}
+
+/// The request for `call`, authenticated as [`build_progress_request`] describes. The query
+/// goes into the URL exactly as it is signed (the canonical query: encoded, sorted), so what
+/// the gateway canonicalises is what was signed. A `DELETE` carries `Content-Length: 0`
+/// (unsigned), as the official SDKs send it.
+pub(crate) fn build_request(
+    call: &ApiCall<'_>,
+    endpoint: &Endpoint,
+    credentials: &Credentials,
+    now: SystemTime,
+    user_agent: Option<&str>,
+) -> HttpRequest {
     let host = endpoint.host_header();
     let scheme = endpoint.scheme().as_str();
-    let mut url = String::with_capacity(scheme.len() + 3 + host.len() + path.len());
-    for part in [scheme, "://", &host, &path] {
+    let query = canonical_query(call.query);
+    let mut url = String::with_capacity(scheme.len() + 4 + host.len() + call.path.len() + query.len());
+    for part in [scheme, "://", &host, call.path] {
         url.push_str(part);
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
     }
     // Headers after Host, Content-Type and X-Project-Id: the signature's, or the IAM token.
     let auth = match credentials {
@@ -96,15 +139,15 @@ pub fn build_progress_request(
             let signable = [
                 ("Host", host.as_str()),
                 ("Content-Type", CONTENT_TYPE_JSON),
-                (HEADER_PROJECT_ID, req.project_id()),
+                (HEADER_PROJECT_ID, call.project_id),
             ];
-            // `path` is the raw segments, each percent-encoded as the signer would: it is signed
-            // as it is, not encoded a second time.
+            // The path is the raw segments, each percent-encoded as the signer would: it is
+            // signed as it is, not encoded a second time.
             sign_encoded_path(
                 &SignableRequest {
-                    method: "GET",
-                    path: &path,
-                    query: &[],
+                    method: call.method,
+                    path: call.path,
+                    query: call.query,
                     headers: &signable,
                     body: b"",
                 },
@@ -115,16 +158,19 @@ pub fn build_progress_request(
         }
         Credentials::IamToken(token) => vec![(HEADER_AUTH_TOKEN, token.expose().to_owned())],
     };
-    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(7);
+    let mut headers: Vec<(&'static str, String)> = Vec::with_capacity(8);
     headers.push(("Host", host));
     headers.push(("Content-Type", CONTENT_TYPE_JSON.to_owned()));
-    headers.push((HEADER_PROJECT_ID, req.project_id().to_owned()));
+    headers.push((HEADER_PROJECT_ID, call.project_id.to_owned()));
     headers.extend(auth);
+    if call.method == "DELETE" {
+        headers.push(("Content-Length", "0".to_owned()));
+    }
     if let Some(ua) = user_agent {
         headers.push(("User-Agent", ua.to_owned()));
     }
     HttpRequest {
-        method: "GET",
+        method: call.method,
         url,
         headers,
     }

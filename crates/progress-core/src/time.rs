@@ -91,6 +91,90 @@ pub fn parse_sdk_date(s: &str) -> Option<SystemTime> {
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
+/// Formats `t` as a ListBackgroundTasks `begin_time` / `end_time` value, `YYYYMMDDHHmmss` in
+/// UTC (the `X-Sdk-Date` digits without `T` and `Z`).
+pub fn list_query_time(t: SystemTime) -> String {
+    sdk_date(t).chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Parses an ISO 8601 date and time, the form the task APIs use for `created_at` and
+/// `updated_at` (`2020-06-15T08:55:53.606Z`), into milliseconds since the Unix epoch
+/// (negative before 1970).
+///
+/// Accepted: `T`, `t` or a space between date and time; seconds optional; any number of
+/// fraction digits (milliseconds kept, the rest truncated); `Z`, `z`, `+HH:MM`, `+HHMM`,
+/// `+HH` or no zone at all, which is read as UTC (the service always sends `Z`). `None` for
+/// anything else, including out-of-range fields and years outside 0000..=9999.
+pub fn parse_iso8601_millis(s: &str) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(r)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        part.iter().try_fold(0u32, |acc, d| {
+            acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
+    };
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (h, mi) = (digits(11..13)?, digits(14..16)?);
+    let mut i = 16;
+    let mut sec = 0;
+    let mut millis = 0;
+    if b.get(i) == Some(&b':') {
+        sec = digits(i + 1..i + 3)?;
+        i += 3;
+        if matches!(b.get(i), Some(b'.' | b',')) {
+            let start = i + 1;
+            let mut end = start;
+            while b.get(end).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            }
+            if end == start {
+                return None;
+            }
+            let mut frac = b[start..end.min(start + 3)].to_vec();
+            frac.resize(3, b'0');
+            millis = frac.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+            i = end;
+        }
+    }
+    let offset_minutes: i64 = match &b[i..] {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (oh, om) = match rest {
+                [h1, h2] => ([*h1, *h2], [b'0', b'0']),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                _ => return None,
+            };
+            if !oh.iter().chain(&om).all(u8::is_ascii_digit) {
+                return None;
+            }
+            let oh = i64::from((oh[0] - b'0') * 10 + (oh[1] - b'0'));
+            let om = i64::from((om[0] - b'0') * 10 + (om[1] - b'0'));
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let minutes = oh * 60 + om;
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), mo, d);
+    let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + sec) - offset_minutes * 60;
+    Some(secs * 1000 + i64::from(millis))
+}
+
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form `Retry-After` uses for a date.
 pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     let parts: Vec<&str> = s.split_ascii_whitespace().collect();
@@ -235,6 +319,52 @@ mod tests {
         );
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
         assert_eq!(parse_http_date("soon"), None);
+    }
+
+    #[test]
+    fn list_query_times_are_fourteen_utc_digits() {
+        assert_eq!(list_query_time(at(1_767_225_600)), "20260101000000");
+        assert_eq!(list_query_time(at(1_136_214_245)), "20060102150405");
+    }
+
+    #[test]
+    fn parses_the_task_apis_iso_times() {
+        // 2020-06-15T08:55:53Z is 1592211353 s.
+        let base = 1_592_211_353_000;
+        assert_eq!(parse_iso8601_millis("2020-06-15T08:55:53.606Z"), Some(base + 606));
+        assert_eq!(parse_iso8601_millis("2020-06-15T08:55:53Z"), Some(base));
+        assert_eq!(parse_iso8601_millis(" 2020-06-15t08:55:53.6z "), Some(base + 600));
+        assert_eq!(
+            parse_iso8601_millis("2020-06-15 08:55:53.606123"),
+            Some(base + 606)
+        );
+        assert_eq!(parse_iso8601_millis("2020-06-15T08:55Z"), Some(base - 53_000));
+        assert_eq!(
+            parse_iso8601_millis("2020-06-15T16:55:53.606+08:00"),
+            Some(base + 606)
+        );
+        assert_eq!(parse_iso8601_millis("2020-06-15T16:55:53+0800"), Some(base));
+        assert_eq!(parse_iso8601_millis("2020-06-15T03:55:53-05"), Some(base));
+        assert_eq!(parse_iso8601_millis("1969-12-31T23:59:59.999Z"), Some(-1));
+        for bad in [
+            "",
+            "2020-06-15",
+            "2020-06-15T08:55:53.Z",
+            "2020-13-15T08:55:53Z",
+            "2020-06-15T24:00:00Z",
+            "2020-06-15T08:55:53+24:00",
+            "2020-06-15T08:55:53 UTC",
+            "2020-06-15T08:55:53+08:0",
+            "20200615T085553Z",
+            "+2020-06-15T08:55:53Z",
+            "1592211353606",
+            "2020-06-15T08:55:53.606Z\u{0}",
+        ] {
+            assert_eq!(parse_iso8601_millis(bad), None, "{bad:?}");
+        }
+        // Many fraction digits never overflow.
+        let long = format!("2020-06-15T08:55:53.{}Z", "9".repeat(400));
+        assert_eq!(parse_iso8601_millis(&long), Some(base + 999));
     }
 
     #[test]

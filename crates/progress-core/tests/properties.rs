@@ -5,8 +5,13 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use progress_core::encoding::percent_encode;
 use progress_core::signing::canonical_uri;
-use progress_core::time::{parse_sdk_date, sdk_date};
-use progress_core::{decode_api_error, decode_progress, decode_response, Endpoint, Profile, StepStatus};
+use progress_core::time::{parse_iso8601_millis, parse_sdk_date, sdk_date};
+use progress_core::{
+    decode_api_error, decode_delete_task_response, decode_list_tasks_response, decode_progress,
+    decode_response, decode_show_task_response, decode_task_list, pick_running_expansion, Endpoint,
+    ExpansionPick, ListTasksQuery, Profile, StepStatus, Task, TaskPage, TaskPager, TaskStatus,
+    EXPANSION_TASK_NAME,
+};
 use proptest::prelude::*;
 
 fn json_scalar() -> impl Strategy<Value = String> {
@@ -109,5 +114,112 @@ proptest! {
         let e = Endpoint::parse(&text).unwrap();
         prop_assert_eq!(e.host(), host.as_str());
         prop_assert_eq!(Endpoint::parse(&e.base_url()), Ok(e));
+    }
+}
+
+fn task_json() -> impl Strategy<Value = String> {
+    (
+        json_scalar(),
+        json_scalar(),
+        json_scalar(),
+        prop_oneof![
+            json_scalar(),
+            Just(r#""CREATED""#.to_owned()),
+            Just(r#""EXECUTING""#.to_owned()),
+            Just(r#""SUCCESS""#.to_owned()),
+        ],
+        prop_oneof![
+            json_scalar(),
+            Just(r#""2020-06-15T08:55:53.606Z""#.to_owned()),
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})?".prop_map(|s| format!("{s:?}")),
+        ],
+        json_scalar(),
+    )
+        .prop_map(|(id, name, params, status, created, updated)| {
+            format!(r#"{{"id": {id}, "name": {name}, "params": {params}, "status": {status}, "created_at": {created}, "updated_at": {updated}, "user_name": "u"}}"#)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn task_decoders_never_panic_on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..512), status in 0u16..1000) {
+        let _ = decode_task_list(&body);
+        let _ = decode_list_tasks_response(status, &[("X-Request-Id", "r")], &body);
+        let _ = decode_show_task_response(status, &[], &body, "t");
+        let _ = decode_delete_task_response(status, &[], &body);
+    }
+
+    #[test]
+    fn task_lists_decode_every_task_or_fail_naming_the_response(
+        count in json_scalar(),
+        tasks in proptest::collection::vec(task_json(), 0..6),
+    ) {
+        let body = format!(r#"{{"task_count": {count}, "tasks": [{}]}}"#, tasks.join(","));
+        match decode_task_list(body.as_bytes()) {
+            Ok(page) => {
+                prop_assert_eq!(page.tasks.len(), tasks.len());
+                for t in &page.tasks {
+                    prop_assert!(!t.id.is_empty());
+                    prop_assert_eq!(TaskStatus::from_wire(t.status.as_str()), t.status.clone());
+                }
+                // The pick, whatever it finds, keeps its promise.
+                match pick_running_expansion(&page.tasks) {
+                    ExpansionPick::Running(t) => {
+                        prop_assert!(t.status.is_running());
+                        let preferred = |x: &Task| x.name == EXPANSION_TASK_NAME;
+                        prop_assert!(!page.tasks.iter().any(|o| o.status.is_running()
+                            && (preferred(o) && !preferred(t)
+                                || preferred(o) == preferred(t) && o.created_at_millis() > t.created_at_millis())));
+                    }
+                    ExpansionPick::NoneRunning { newest } => {
+                        prop_assert!(!page.tasks.iter().any(|t| t.status.is_running()));
+                        prop_assert_eq!(newest.is_some(), !page.tasks.is_empty());
+                    }
+                }
+            }
+            Err(e) => prop_assert_eq!(e.response, "task list"),
+        }
+    }
+
+    #[test]
+    fn iso_times_never_panic(s in any::<String>()) {
+        let _ = parse_iso8601_millis(&s);
+    }
+
+    #[test]
+    fn iso_times_read_what_sdk_dates_write(secs in 0u64..253_402_300_799, ms in 0u64..1000) {
+        let d = sdk_date(UNIX_EPOCH + Duration::from_secs(secs));
+        let iso = format!("{}-{}-{}T{}:{}:{}.{ms:03}Z", &d[0..4], &d[4..6], &d[6..8], &d[9..11], &d[11..13], &d[13..15]);
+        prop_assert_eq!(parse_iso8601_millis(&iso), Some((secs * 1000 + ms) as i64));
+    }
+
+    #[test]
+    fn the_pager_passes_each_task_once_and_always_ends(
+        pages in proptest::collection::vec((proptest::collection::vec(0u8..40, 0..12), proptest::option::of(0u64..200)), 1..30),
+        limit in 1u32..12,
+    ) {
+        let mut pager = TaskPager::new(ListTasksQuery { limit: Some(limit), ..Default::default() }).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for (ids, count) in pages {
+            if pager.next_query().is_none() {
+                break;
+            }
+            let page = TaskPage {
+                task_count: count,
+                tasks: ids.iter().map(|i| Task {
+                    id: format!("t{i}"), name: String::new(), user_name: String::new(), user_id: String::new(),
+                    params: String::new(), status: TaskStatus::Success, created_at: None, updated_at: None,
+                }).collect(),
+            };
+            let short = (page.tasks.len() as u32) < limit;
+            for t in pager.on_page(page).unwrap() {
+                prop_assert!(seen.insert(t.id), "passed on twice");
+            }
+            if short {
+                prop_assert!(pager.is_done());
+            }
+        }
     }
 }
