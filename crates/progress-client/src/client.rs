@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::identity::Identity;
 use crate::issuers::IssuerIo;
 use crate::refresh::{Held, Refresher};
-use crate::transport::{Transport, USER_AGENT};
+use crate::transport::{RawResponse, Transport, USER_AGENT};
 
 /// A flag another thread (a signal handler, a UI, a Go context) sets to stop a call.
 /// Checked between attempts and every few tens of milliseconds while sleeping.
@@ -156,14 +156,14 @@ fn scrub_own_secrets(err: Error, credentials: &Credentials) -> Error {
 const SLEEP_SLICE: Duration = Duration::from_millis(50);
 
 /// A sample in [0, 1) for jitter; std's per-instance random hasher keys are enough here.
-fn jitter_sample() -> f64 {
+pub(crate) fn jitter_sample() -> f64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u64(0);
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Sleeps `d` in slices; `Err(Cancelled)` as soon as `cancel` is set.
-fn sleep_cancellable(d: Duration, cancel: Option<&CancelToken>) -> Result<(), Error> {
+pub(crate) fn sleep_cancellable(d: Duration, cancel: Option<&CancelToken>) -> Result<(), Error> {
     let until = Instant::now() + d;
     loop {
         if cancel.is_some_and(CancelToken::is_cancelled) {
@@ -174,6 +174,32 @@ fn sleep_cancellable(d: Duration, cancel: Option<&CancelToken>) -> Result<(), Er
             return Ok(());
         }
         std::thread::sleep((until - now).min(SLEEP_SLICE));
+    }
+}
+
+/// One kind of API call, as [`Client`] performs it: how to build its signed request for an
+/// endpoint, credentials and time, and how to read its answer.
+pub(crate) trait ApiCall {
+    /// What a successful answer gives.
+    type Output;
+    /// The signed request.
+    fn build(&self, endpoint: &Endpoint, credentials: &Credentials, now: SystemTime) -> HttpRequest;
+    /// The answer, decoded by the core.
+    fn decode(&self, response: &RawResponse) -> Result<Self::Output, Error>;
+}
+
+/// `ShowBackgroundTaskProgress`.
+struct ProgressCall<'a>(&'a ProgressRequest);
+
+impl ApiCall for ProgressCall<'_> {
+    type Output = Progress;
+
+    fn build(&self, endpoint: &Endpoint, credentials: &Credentials, now: SystemTime) -> HttpRequest {
+        build_progress_request(self.0, endpoint, credentials, now, Some(USER_AGENT))
+    }
+
+    fn decode(&self, r: &RawResponse) -> Result<Progress, Error> {
+        decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from)
     }
 }
 
@@ -340,6 +366,23 @@ impl Client {
         cancel: Option<&CancelToken>,
         budget: Option<Duration>,
     ) -> Result<Progress, Error> {
+        self.call_with_retries(&ProgressCall(req), cancel, budget)
+    }
+
+    /// One attempt of a progress poll, without retries (a watch of many tasks retries through
+    /// its waiters and its shared pace instead), within `cap`.
+    pub(crate) fn poll_once(&self, req: &ProgressRequest, cap: Duration) -> Result<Progress, Error> {
+        self.attempt(&ProgressCall(req), Some(cap))
+    }
+
+    /// Any call of the API: attempted, and re-attempted on retryable failures as the core's
+    /// [`RetryPolicy`] says, within `budget` when given.
+    pub(crate) fn call_with_retries<C: ApiCall>(
+        &self,
+        call: &C,
+        cancel: Option<&CancelToken>,
+        budget: Option<Duration>,
+    ) -> Result<C::Output, Error> {
         let deadline = budget.map(|b| Instant::now() + b);
         let mut attempt = 0;
         loop {
@@ -350,9 +393,9 @@ impl Client {
                 d.saturating_duration_since(Instant::now())
                     .max(Duration::from_secs(1))
             });
-            let outcome = self.attempt(req, cap);
+            let outcome = self.attempt(call, cap);
             let err = match outcome {
-                Ok(p) => return Ok(p),
+                Ok(v) => return Ok(v),
                 Err(e) if !e.is_retryable() => return Err(e),
                 Err(e) => e,
             };
@@ -372,7 +415,7 @@ impl Client {
     /// One attempt: credentials checked (and refreshed when due), the request signed afresh
     /// (so that X-Sdk-Date stays current) and sent to the current endpoint, then to the next
     /// ones of the region after a connect-level failure.
-    fn attempt(&self, req: &ProgressRequest, cap: Option<Duration>) -> Result<Progress, Error> {
+    fn attempt<C: ApiCall>(&self, call: &C, cap: Option<Duration>) -> Result<C::Output, Error> {
         let now = SystemTime::now();
         let signing = self.signing(now)?;
         let credentials = signing.credentials();
@@ -382,8 +425,7 @@ impl Client {
         );
         loop {
             let index = failover.current();
-            let http =
-                build_progress_request(req, &self.endpoints[index], credentials, now, Some(USER_AGENT));
+            let http = call.build(&self.endpoints[index], credentials, now);
             match self.transport.send(&http, cap) {
                 Err(Error::Transport { kind, .. })
                     if kind.is_connect_level() && failover.advance().is_some() =>
@@ -396,9 +438,7 @@ impl Client {
                         self.current_endpoint.store(index, Ordering::Relaxed);
                     }
                     return sent
-                        .and_then(|r| {
-                            decode_response(r.status, &r.header_pairs(), &r.body).map_err(Error::from)
-                        })
+                        .and_then(|r| call.decode(&r))
                         .map_err(|e| scrub_own_secrets(e, credentials));
                 }
             }

@@ -189,6 +189,25 @@ impl From<SettingError> for Error {
     }
 }
 
+impl From<progress_core::TaskRequestError> for Error {
+    fn from(e: progress_core::TaskRequestError) -> Self {
+        match e {
+            progress_core::TaskRequestError::Id(e) => e.into(),
+            progress_core::TaskRequestError::Query(e) => e.into(),
+        }
+    }
+}
+
+/// A decode error outside a response (a list that never ends), without a request id.
+impl From<DecodeError> for Error {
+    fn from(error: DecodeError) -> Self {
+        Error::Decode {
+            error,
+            request_id: None,
+        }
+    }
+}
+
 impl From<InvalidArgument> for Error {
     fn from(e: InvalidArgument) -> Self {
         Error::InvalidArgument(e)

@@ -86,7 +86,10 @@ impl Transport {
     /// shortens this attempt's overall timeout (a wait's deadline is never overshot by a
     /// hanging attempt).
     pub fn send(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
-        let mut builder = self.agent.get(&req.url);
+        let mut builder = match req.method {
+            "DELETE" => self.agent.delete(&req.url),
+            _ => self.agent.get(&req.url),
+        };
         if let Some(cap) = deadline_cap {
             builder = builder
                 .config()
