@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use progress_core::defaults;
+use progress_core::ids::{validate_id, IdField};
+use progress_core::pace::check_max_rate;
+use progress_core::{check_task_limit, TaskStatus};
 
 use crate::exit;
 
@@ -25,9 +28,13 @@ pub enum Command {
     /// Query a task's progress once and print it.
     #[command(after_help = exit::HELP)]
     Get(GetArgs),
-    /// Poll a task until it completes, a step fails, or --max-wait passes.
-    #[command(after_help = exit::HELP)]
+    /// Poll a task until it completes, a step fails, or --max-wait passes; or the running
+    /// expansion of an instance; or several tasks at once.
+    #[command(after_help = exit::watch_help())]
     Watch(WatchArgs),
+    /// List an instance's background tasks, newest first, to find a task id.
+    #[command(after_help = exit::HELP)]
+    Tasks(TasksArgs),
     /// Watch a simulated expansion end to end: a local emulator, the real client.
     #[cfg(feature = "demo")]
     #[command(after_help = exit::HELP)]
@@ -57,20 +64,15 @@ pub struct CompletionsArgs {
 pub enum Output {
     /// Human-readable text (a live progress bar on a terminal).
     Text,
-    /// JSON: one object for `get`, one object per poll (JSON lines) for `watch`.
+    /// JSON: one object for `get`, one object per poll (JSON lines) for `watch`, one per
+    /// task for `tasks`.
     Json,
 }
 
-/// Which task, where, and how to connect.
+/// Where the service is and how to reach it: the flags every command that calls it takes.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["region", "endpoint"])))]
-pub struct TaskArgs {
-    /// Kafka instance id.
-    #[arg(long, value_name = "ID")]
-    pub instance_id: String,
-    /// Task id: the `job_id` the resize call returned, or an id from ListBackgroundTasks.
-    #[arg(long, value_name = "ID")]
-    pub task_id: String,
+pub struct ConnectArgs {
     /// Project id [default: HUAWEICLOUD_SDK_PROJECT_ID, else the credentials file, else IAM by --region].
     #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
@@ -128,6 +130,19 @@ pub struct WhoamiArgs {
     pub insecure: bool,
 }
 
+/// Which task, where, and how to connect.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// Kafka instance id.
+    #[arg(long, value_name = "ID")]
+    pub instance_id: String,
+    /// Task id: the `job_id` the resize call returned, or an id from `dms-progress tasks`.
+    #[arg(long, value_name = "ID")]
+    pub task_id: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
 /// `get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -137,10 +152,21 @@ pub struct GetArgs {
 
 /// `watch`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("what").required(true).multiple(true).args(["instance_id", "task"])))]
 pub struct WatchArgs {
+    /// Kafka instance id. Without --task-id, the instance's running expansion is watched;
+    /// repeat it to watch the running expansion of each instance at once.
+    #[arg(long, value_name = "ID")]
+    pub instance_id: Vec<String>,
+    /// The task of the one --instance-id to watch [default: its running expansion].
+    #[arg(long, value_name = "ID", conflicts_with = "task")]
+    pub task_id: Option<String>,
+    /// A task to watch, with its instance; repeat it to watch several tasks at once.
+    #[arg(long, value_name = "INSTANCE_ID:TASK_ID", value_parser = parse_task_target)]
+    pub task: Vec<TaskTarget>,
     #[command(flatten)]
-    pub task: TaskArgs,
-    /// Seconds between polls (fractions allowed).
+    pub connect: ConnectArgs,
+    /// Seconds between polls of a task (fractions allowed).
     #[arg(long, value_name = "S", default_value_t = Seconds(defaults::POLL_INTERVAL),
           value_parser = parse_seconds, allow_negative_numbers = true)]
     pub interval: Seconds,
@@ -148,6 +174,96 @@ pub struct WatchArgs {
     #[arg(long, value_name = "S", default_value_t = Seconds(defaults::MAX_WAIT),
           value_parser = parse_seconds, allow_negative_numbers = true)]
     pub max_wait: Seconds,
+    /// Requests per second that the polls of all the tasks watched share (several tasks
+    /// only; a 429 slows them all).
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_RATE, value_parser = parse_max_rate,
+          allow_negative_numbers = true)]
+    pub max_rate: f64,
+}
+
+/// `tasks`.
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Kafka instance id.
+    #[arg(long, value_name = "ID")]
+    pub instance_id: String,
+    /// Only tasks in this status (CREATED, EXECUTING, SUCCESS, FAILED, DELETED, CANCELLED;
+    /// any case); repeat for several.
+    #[arg(long, value_name = "STATUS", value_parser = parse_task_status)]
+    pub status: Vec<TaskStatus>,
+    /// Only tasks created within this long before now: `90m`, `2h`, `7d`, `1h 30m`, or seconds.
+    #[arg(long, value_name = "DURATION", value_parser = parse_since, allow_hyphen_values = true)]
+    pub since: Option<Seconds>,
+    /// Show at most this many tasks, the newest (1..100) [default: every task].
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
+    pub limit: Option<u32>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `--task INSTANCE_ID:TASK_ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskTarget {
+    /// The instance.
+    pub instance_id: String,
+    /// The task.
+    pub task_id: String,
+}
+
+/// `INSTANCE_ID:TASK_ID`, split at the first colon; both ids are checked as the core checks ids.
+pub fn parse_task_target(s: &str) -> Result<TaskTarget, String> {
+    let Some((instance_id, task_id)) = s.split_once(':') else {
+        return Err(format!("{s:?} has no colon: expected INSTANCE_ID:TASK_ID"));
+    };
+    validate_id(IdField::InstanceId, instance_id).map_err(|e| format!("{s:?}: {e}"))?;
+    validate_id(IdField::TaskId, task_id).map_err(|e| format!("{s:?}: {e}"))?;
+    Ok(TaskTarget {
+        instance_id: instance_id.to_owned(),
+        task_id: task_id.to_owned(),
+    })
+}
+
+/// One of the six task statuses, any case.
+pub fn parse_task_status(s: &str) -> Result<TaskStatus, String> {
+    TaskStatus::parse_known(s).ok_or_else(|| {
+        let known: Vec<&str> = TaskStatus::KNOWN.iter().map(TaskStatus::as_str).collect();
+        format!("{s:?} is not a task status: expected one of {}", known.join(", "))
+    })
+}
+
+/// A page size in the core's range.
+pub fn parse_limit(s: &str) -> Result<u32, String> {
+    let n: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    check_task_limit(n).map_err(|e| e.problem)
+}
+
+/// Requests per second in the core's range.
+pub fn parse_max_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of requests per second"))?;
+    check_max_rate(v).map_err(|e| e.problem)
+}
+
+/// A duration in people's units (`90m`, `2h`, `7d`, `1h 30m`, via humantime) or a number of
+/// seconds, positive and within the core's limit for any duration.
+pub fn parse_since(s: &str) -> Result<Seconds, String> {
+    let text = s.trim();
+    if text.starts_with(|c: char| c.is_ascii_digit() || c == '.') && text.parse::<f64>().is_ok() {
+        return parse_seconds(text);
+    }
+    let d = humantime::parse_duration(text)
+        .map_err(|e| format!("{s:?} is not a duration (like 90m, 2h, 7d or 1h 30m): {e}"))?;
+    if d.is_zero() {
+        return Err(format!("{s:?}: must be longer than zero"));
+    }
+    progress_core::wait::check_duration("since", d)
+        .map(Seconds)
+        .map_err(|e| format!("{s:?}: {}", e.problem))
 }
 
 /// `demo`.
@@ -243,8 +359,9 @@ mod tests {
         };
         assert_eq!(w.interval.0, defaults::POLL_INTERVAL);
         assert_eq!(w.max_wait.0, defaults::MAX_WAIT);
-        assert_eq!(w.task.timeout.0, defaults::ATTEMPT_TIMEOUT);
-        assert_eq!(w.task.retries, defaults::RETRIES);
+        assert_eq!(w.connect.timeout.0, defaults::ATTEMPT_TIMEOUT);
+        assert_eq!(w.connect.retries, defaults::RETRIES);
+        assert_eq!(w.max_rate, defaults::MAX_RATE);
         for d in [Duration::from_millis(250), Duration::from_secs(3600)] {
             assert_eq!(parse_seconds(&Seconds(d).to_string()), Ok(Seconds(d)));
         }

@@ -23,6 +23,9 @@ pub const USAGE: i32 = 2;
 pub const STEP_FAILED: i32 = 3;
 /// `--max-wait` passed before the task finished.
 pub const MAX_WAIT: i32 = 4;
+/// `watch --instance-id` found no task running on the instance (or, watching several, on
+/// any instance); the newest task is named on stderr.
+pub const NOTHING_RUNNING: i32 = 5;
 /// Interrupted (Ctrl-C / SIGINT).
 pub const INTERRUPTED: i32 = 130;
 /// stdout's reader went away (`| head`): 128 + SIGPIPE, what a shell reports for a process a
@@ -38,6 +41,7 @@ Exit codes:
   2    usage or configuration error (bad flag, unknown region, no credentials, bad id)
   3    a step of the task failed (named on stderr)
   4    --max-wait passed before the task finished
+  5    watch --instance-id: no task is running on the instance (its newest task is named)
   130  interrupted (Ctrl-C)
   141  stdout closed by its reader (`| head`): stopped quietly, as SIGPIPE would
 
@@ -45,6 +49,35 @@ Credentials come only from the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_
 HUAWEICLOUD_SDK_SECURITY_TOKEN) or the [basic] section of the credentials file
 (HUAWEICLOUD_SDK_CREDENTIALS_FILE, else ~/.huaweicloud/credentials), never from a flag.
 The project id comes from --project-id, else HUAWEICLOUD_SDK_PROJECT_ID, else that file.";
+
+/// `--help` of `watch`: how a watch of several tasks picks its exit code, then [`HELP`].
+pub fn watch_help() -> String {
+    format!(
+        "Several tasks (--task repeated, or --instance-id repeated): the exit code is the worst\n\
+         outcome: 3 (a step failed) over 1 (a task could not be watched) over 4 (--max-wait\n\
+         passed) over 5 (an instance had nothing running) over 0; 130 when interrupted.\n\n{HELP}"
+    )
+}
+
+/// The rank of an exit code among the outcomes of several watched tasks (higher is worse):
+/// a failed step, then a task that could not be watched, then a deadline, then an instance
+/// with nothing running, then success. Interrupted and output failures end everything, so
+/// they rank above all.
+pub fn severity(code: i32) -> u8 {
+    match code {
+        OK => 0,
+        NOTHING_RUNNING => 1,
+        MAX_WAIT => 2,
+        API => 3,
+        STEP_FAILED => 4,
+        _ => 5,
+    }
+}
+
+/// The exit code of several outcomes: the worst by [`severity`] (0 when there are none).
+pub fn worst(codes: impl IntoIterator<Item = i32>) -> i32 {
+    codes.into_iter().max_by_key(|c| severity(*c)).unwrap_or(OK)
+}
 
 /// A failure: what to print and which code to exit with.
 #[derive(Debug)]

@@ -48,8 +48,9 @@ impl Formatter for TerminalSafe {
     }
 }
 
+/// The progress object of the shape above.
 #[derive(Serialize)]
-struct JsonProgress<'a> {
+pub struct JsonProgress<'a> {
     progress_percentage: Option<u8>,
     remain_time: Option<u64>,
     steps: Vec<JsonStep<'a>>,
@@ -79,9 +80,9 @@ fn time(t: Option<&TimeValue>) -> JsonTime<'_> {
     }
 }
 
-/// `progress` as one line of JSON (no trailing newline).
-pub fn progress_line(progress: &Progress) -> String {
-    let doc = JsonProgress {
+/// `progress` in the shape above, to place (flattened) inside another JSON line.
+pub fn progress_doc(progress: &Progress) -> JsonProgress<'_> {
+    JsonProgress {
         progress_percentage: progress.percentage,
         remain_time: progress.remain_time,
         steps: progress
@@ -94,15 +95,19 @@ pub fn progress_line(progress: &Progress) -> String {
                 end_time: time(s.end_time.as_ref()),
             })
             .collect(),
-    };
-    to_line(&doc)
+    }
 }
 
-/// `doc` as one line of terminal-safe JSON (no trailing newline).
-fn to_line(doc: &impl Serialize) -> String {
+/// `progress` as one line of JSON (no trailing newline).
+pub fn progress_line(progress: &Progress) -> String {
+    to_line(&progress_doc(progress))
+}
+
+/// Any value as one line of JSON (no trailing newline), strings escaped as above.
+pub fn to_line<T: Serialize + ?Sized>(value: &T) -> String {
     let mut bytes = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut bytes, TerminalSafe);
-    doc.serialize(&mut ser).expect("plain data serializes");
+    value.serialize(&mut ser).expect("plain data serializes");
     // serde_json's output and escapes of whole characters: still UTF-8.
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }

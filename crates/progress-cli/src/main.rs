@@ -10,6 +10,7 @@ mod cli;
 #[cfg(feature = "demo")]
 mod demo;
 mod exit;
+mod fleet;
 mod format;
 mod interrupt;
 mod json;
@@ -17,6 +18,7 @@ mod manual;
 mod out;
 mod render;
 mod safe_text;
+mod tasks;
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -28,7 +30,7 @@ use progress_core::defaults;
 use progress_core::ids::{validate_id, IdField};
 use progress_core::wait::WaitSettings;
 
-use cli::{Cli, Command, GetArgs, Output, Seconds, TaskArgs, WatchArgs, WhoamiArgs};
+use cli::{Cli, Command, ConnectArgs, GetArgs, Output, Seconds, WatchArgs, WhoamiArgs};
 use exit::Failure;
 use render::{End, Watcher};
 
@@ -52,7 +54,8 @@ fn run() -> Result<(), Failure> {
     let cancel = interrupt::install();
     match cli.command {
         Command::Get(args) => get(&args, &cancel),
-        Command::Watch(args) => watch(&args, &cancel),
+        Command::Watch(args) => fleet::watch(&args, &cancel),
+        Command::Tasks(args) => tasks::run(&args, &cancel),
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&args, &cancel),
         Command::Whoami(args) => whoami(&args),
@@ -81,21 +84,24 @@ fn parse() -> Result<Option<Cli>, Failure> {
     }
 }
 
-/// A client for the task flags: ids checked first, then endpoint, credentials and project
-/// resolved from the flags, the environment and the profile file.
-fn client_for(t: &TaskArgs) -> Result<Client, Failure> {
-    validate_id(IdField::InstanceId, &t.instance_id).map_err(|e| Failure::usage(e.to_string()))?;
-    validate_id(IdField::TaskId, &t.task_id).map_err(|e| Failure::usage(e.to_string()))?;
-    let timeout = t.timeout.0;
+/// A usage error for an id the core refuses.
+pub fn check_id(field: IdField, id: &str) -> Result<(), Failure> {
+    validate_id(field, id).map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// A client for the connection flags: endpoint, credentials and project resolved from the
+/// flags, the environment and the profile file. Callers check their ids first.
+pub fn client_for(c: &ConnectArgs) -> Result<Client, Failure> {
+    let timeout = c.timeout.0;
     let config = ClientConfig {
-        endpoint: t.endpoint.clone(),
-        region: t.region.clone(),
-        project_id: t.project_id.clone(),
+        endpoint: c.endpoint.clone(),
+        region: c.region.clone(),
+        project_id: c.project_id.clone(),
         timeout,
         connect_timeout: timeout.min(defaults::CONNECT_TIMEOUT),
-        retries: t.retries,
-        ca_file: t.ca_file.clone(),
-        insecure: t.insecure,
+        retries: c.retries,
+        ca_file: c.ca_file.clone(),
+        insecure: c.insecure,
         use_environment: true,
         ..ClientConfig::default()
     };
@@ -137,11 +143,13 @@ fn whoami(args: &WhoamiArgs) -> Result<(), Failure> {
 
 fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {
     let t = &args.task;
-    let client = client_for(t)?;
+    check_id(IdField::InstanceId, &t.instance_id)?;
+    check_id(IdField::TaskId, &t.task_id)?;
+    let client = client_for(&t.connect)?;
     let progress = client
         .get_progress_cancellable(&t.instance_id, &t.task_id, Some(cancel))
         .map_err(|e| exit::from_error(&e))?;
-    match t.output {
+    match t.connect.output {
         Output::Json => {
             let mut line = json::progress_line(&progress);
             line.push('\n');
@@ -163,44 +171,56 @@ fn get(args: &GetArgs, cancel: &CancelToken) -> Result<(), Failure> {
     }
 }
 
-fn watch(args: &WatchArgs, cancel: &CancelToken) -> Result<(), Failure> {
-    let t = &args.task;
-    let client = client_for(t)?;
-    // What the wait will do: the client raises the interval to the core's floor.
+/// `watch` of one task of one instance; `picked` says how the task was chosen, when it was.
+pub fn watch_one(
+    client: &Client,
+    instance_id: &str,
+    task_id: &str,
+    args: &WatchArgs,
+    picked: Option<&str>,
+    cancel: &CancelToken,
+) -> Result<(), Failure> {
+    let mut intro = format!(
+        "Watching task {task_id} of instance {instance_id}\nat {}, polling every {} for at most {}",
+        client.endpoint(),
+        polling_label(client, args),
+        seconds_label(args.max_wait),
+    );
+    if let Some(picked) = picked {
+        intro = format!("{picked}\n{intro}");
+    }
+    watch_with(
+        client,
+        instance_id,
+        task_id,
+        WatchSettings {
+            interval: args.interval,
+            max_wait: args.max_wait,
+            json: args.connect.output == Output::Json,
+            intro: &intro,
+        },
+        cancel,
+    )
+    .map(drop)
+}
+
+/// The interval a watch polls at, as the user reads it: the client raises it to the core's
+/// floor for the endpoint, and says so.
+pub fn polling_label(client: &Client, args: &WatchArgs) -> String {
     let interval = WaitSettings {
         interval: Some(args.interval.0),
         max_wait: Some(args.max_wait.0),
     }
     .policy(&client.endpoint())
     .map_or(args.interval.0, |p| p.interval);
-    let polling = if interval > args.interval.0 {
+    if interval > args.interval.0 {
         format!(
             "{} (the shortest interval for this endpoint)",
             seconds_label(Seconds(interval))
         )
     } else {
         seconds_label(args.interval)
-    };
-    let intro = format!(
-        "Watching task {} of instance {}\nat {}, polling every {polling} for at most {}",
-        t.task_id,
-        t.instance_id,
-        client.endpoint(),
-        seconds_label(args.max_wait),
-    );
-    watch_with(
-        &client,
-        &t.instance_id,
-        &t.task_id,
-        WatchSettings {
-            interval: args.interval,
-            max_wait: args.max_wait,
-            json: t.output == Output::Json,
-            intro: &intro,
-        },
-        cancel,
-    )
-    .map(drop)
+    }
 }
 
 /// How to run one wait.
@@ -271,7 +291,7 @@ pub fn watch_with(
 }
 
 /// `5s`, `0.5s`, `1h 00m`: a flag's duration as the user would have typed or read it.
-fn seconds_label(s: Seconds) -> String {
+pub fn seconds_label(s: Seconds) -> String {
     let d = s.0;
     if d.as_secs() >= 60 {
         format::duration(d.as_secs())

@@ -17,7 +17,7 @@
 use std::io::{self, Write};
 use std::sync::Mutex;
 
-use indicatif::ProgressBar;
+use indicatif::{MultiProgress, ProgressBar};
 
 use crate::exit::{self, Failure};
 use crate::safe_text::neutralise_lines;
@@ -103,17 +103,29 @@ pub fn message_bytes(bytes: &[u8]) {
 /// The live bar on screen, if any, so that a forced exit can take it off first.
 static LIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
+/// The live lines of a watch of several tasks, if any, for the same reason.
+static LIVE_LINES: Mutex<Option<MultiProgress>> = Mutex::new(None);
+
 /// Registers the bar being drawn on stdout (`None` once it is finished).
 pub fn set_live_bar(bar: Option<ProgressBar>) {
     *LIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()) = bar;
 }
 
-/// Clears the live bar's line and stops its redraws, so that what is printed next (a forced
-/// exit's `interrupted`) starts on a clean line instead of after the bar.
+/// Registers the lines of several tasks being drawn on stdout (`None` once finished).
+pub fn set_live_lines(lines: Option<MultiProgress>) {
+    *LIVE_LINES.lock().unwrap_or_else(|e| e.into_inner()) = lines;
+}
+
+/// Clears the live bar's line (or the live lines) and stops its redraws, so that what is
+/// printed next (a forced exit's `interrupted`) starts on a clean line instead of after it.
 pub fn clear_live_bar() {
     let bar = LIVE_BAR.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(bar) = bar {
         bar.finish_and_clear();
+    }
+    let lines = LIVE_LINES.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(lines) = lines {
+        let _ = lines.clear();
     }
 }
 

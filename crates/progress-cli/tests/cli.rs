@@ -663,11 +663,19 @@ fn demo_plays_the_built_in_expansion_to_the_end() {
 /// a pseudo-terminal, with the test credentials. Its stdin is what is typed on that terminal;
 /// its stdout is everything the terminal received (`\n` arrives as `\r\n`).
 fn in_pty(tag: &str, args: &[String]) -> Command {
+    in_pty_sized(tag, args, None)
+}
+
+/// [`in_pty`] on a terminal of `(columns, rows)` when given (else the size `script` picks).
+fn in_pty_sized(tag: &str, args: &[String], size: Option<(u16, u16)>) -> Command {
     // Every argument is free of spaces and quotes, so a plain join is a correct shell line.
-    let line = std::iter::once(env!("CARGO_BIN_EXE_dms-progress").to_owned())
+    let mut line = std::iter::once(env!("CARGO_BIN_EXE_dms-progress").to_owned())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
         .join(" ");
+    if let Some((columns, rows)) = size {
+        line = format!("stty columns {columns} rows {rows} && exec {line}");
+    }
     assert!(!line.contains(['\'', '"', '\\']), "{line}");
     let mut c = Command::new("script");
     c.env_clear()
@@ -718,6 +726,12 @@ fn watch_draws_a_live_bar_on_a_terminal() {
 /// cursor, `\r`, `\n`, and the CSI sequences indicatif uses (cursor up/down/column, erase in
 /// line, erase below); other sequences (colours, cursor visibility) change no text.
 fn screen(output: &str) -> Vec<String> {
+    screen_of_width(output, usize::MAX)
+}
+
+/// [`screen`] of a terminal `width` columns wide, which wraps a character written past its
+/// last column to the next line (as terminals do, and as indicatif's full-width lines expect).
+fn screen_of_width(output: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<Vec<char>> = vec![Vec::new()];
     let (mut row, mut col) = (0usize, 0usize);
     let mut chars = output.chars().peekable();
@@ -742,8 +756,15 @@ fn screen(output: &str) -> Vec<String> {
                 let n = params.parse::<usize>().unwrap_or(1).max(1);
                 let line = &mut lines[row];
                 match (action, params.as_str()) {
-                    (Some('A'), _) => row = row.saturating_sub(n),
-                    (Some('B'), _) => row += n,
+                    // Moving up or down ends a pending wrap on the last column.
+                    (Some('A'), _) => {
+                        row = row.saturating_sub(n);
+                        col = col.min(width - 1);
+                    }
+                    (Some('B'), _) => {
+                        row += n;
+                        col = col.min(width - 1);
+                    }
                     (Some('G'), _) => col = n - 1,
                     (Some('K'), "2") => line.clear(),
                     (Some('K'), "" | "0") => line.truncate(col),
@@ -760,6 +781,13 @@ fn screen(output: &str) -> Vec<String> {
             }
             c if c.is_control() => {}
             c => {
+                if col >= width {
+                    row += 1;
+                    col = 0;
+                    while lines.len() <= row {
+                        lines.push(Vec::new());
+                    }
+                }
                 let line = &mut lines[row];
                 if line.len() < col {
                     line.resize(col, ' ');
@@ -788,6 +816,10 @@ fn the_screen_model_reads_carriage_returns_and_line_clears() {
     assert_eq!(screen("bar 10%\r\x1b[2Kinterrupted\r\n"), ["interrupted", ""]);
     assert_eq!(screen("bar 10%^Cinterrupted\r\n"), ["bar 10%^Cinterrupted", ""]);
     assert_eq!(screen("a\r\nb\x1b[1A\r\x1b[2K\x1b[31mc\x1b[0m"), ["c", "b"]);
+    // A full line wraps on the next character, not before it.
+    assert_eq!(screen_of_width("abcdef", 3), ["abc", "def"]);
+    assert_eq!(screen_of_width("abc\r\nd", 3), ["abc", "d"]);
+    assert_eq!(screen_of_width("abc\x1b[1Bx", 3), ["abc", "  x"]);
 }
 
 /// A local HTTP server that answers every request with `response` (`None`: accepts and
@@ -965,6 +997,40 @@ fn every_command(emu: &RunningEmulator) -> Vec<Vec<String>> {
             &["--interval", "0.2", "--max-wait", "30", "--output", "json"],
         ),
         vec!["demo".into()],
+        with(service_args("tasks", emu), &["--instance-id", INSTANCE]),
+        with(
+            service_args("tasks", emu),
+            &["--instance-id", INSTANCE, "--output", "json"],
+        ),
+        // Several tasks at once.
+        with(
+            service_args("watch", emu),
+            &[
+                "--task",
+                "inst-0001:long",
+                "--task",
+                "inst-0001:done",
+                "--interval",
+                "0.2",
+                "--max-wait",
+                "30",
+            ],
+        ),
+        with(
+            service_args("watch", emu),
+            &[
+                "--task",
+                "inst-0001:long",
+                "--task",
+                "inst-0001:done",
+                "--interval",
+                "0.2",
+                "--max-wait",
+                "30",
+                "--output",
+                "json",
+            ],
+        ),
         vec!["completions".into(), "bash".into()],
         vec!["man".into()],
         vec!["--help".into()],
@@ -1230,4 +1296,611 @@ fn completions_and_the_man_page_are_printed_for_installing() {
         !man.chars().any(|c| c.is_control() && c != '\n'),
         "plain roff text"
     );
+}
+
+// The task APIs and the watch of several tasks: `tasks`, `watch --instance-id` without a task
+// (the running expansion), `watch` with several targets, on a terminal and off one.
+
+/// `cmd` against `emu`'s endpoint and project, no target yet.
+fn service_args(cmd: &str, emu: &RunningEmulator) -> Vec<String> {
+    [cmd, "--endpoint", &emu.endpoint(), "--project-id", PROJECT]
+        .map(String::from)
+        .to_vec()
+}
+
+/// `args` plus `more`.
+fn and(mut args: Vec<String>, more: &[&str]) -> Vec<String> {
+    args.extend(more.iter().map(|s| s.to_string()));
+    args
+}
+
+/// inst-a: a 3 s expansion running and an old finished one. inst-b: an expansion whose
+/// second step fails after 1.5 s. inst-c: a ten-minute expansion. inst-idle: only a finished
+/// task. inst-pick: a running expansion (the pick), a newer running restart, a newest
+/// finished expansion. Durations leave a slow machine time to start the command.
+const FLEET: &str = r#"{
+  "project_id": "c1i0000000000000000000000000abcd",
+  "instances": [
+    {"instance_id": "inst-a", "tasks": [
+      {"task_id": "a-old", "started_seconds_ago": 7200, "params": {"new_storage_space": 600},
+       "steps": [{"name": "pre_check", "seconds": 40}]},
+      {"task_id": "a-ext", "params": {"new_storage_space": 900},
+       "steps": [{"name": "pre_check", "seconds": 1.5}, {"name": "disk_expansion", "seconds": 1.5}]}
+    ]},
+    {"instance_id": "inst-b", "tasks": [
+      {"task_id": "b-fails", "steps": [{"name": "pre_check", "seconds": 0.75},
+                                       {"name": "disk_expansion", "seconds": 0.75, "fails": true}]}
+    ]},
+    {"instance_id": "inst-c", "tasks": [
+      {"task_id": "c-long", "steps": [{"name": "pre_check", "seconds": 0.2}, {"name": "disk_expansion", "seconds": 600}]}
+    ]},
+    {"instance_id": "inst-idle", "tasks": [
+      {"task_id": "idle-done", "name": "restartInstance", "started_seconds_ago": 100,
+       "steps": [{"name": "restart", "seconds": 5}]}
+    ]},
+    {"instance_id": "inst-pick", "tasks": [
+      {"task_id": "p-ext", "started_seconds_ago": 60, "steps": [{"name": "disk_expansion", "seconds": 3600}]},
+      {"task_id": "p-restart", "name": "restartInstance", "started_seconds_ago": 30, "steps": [{"name": "restart", "seconds": 3600}]},
+      {"task_id": "p-done", "started_seconds_ago": 10, "steps": [{"name": "pre_check", "seconds": 1}]}
+    ]}
+  ]
+}"#;
+
+fn fleet_emulator() -> RunningEmulator {
+    let config = EmulatorConfig::default()
+        .with_scenario(Scenario::from_json(FLEET).expect("valid scenario"))
+        .with_credentials(AK, SK);
+    Emulator::start(config).expect("emulator starts")
+}
+
+#[test]
+fn tasks_lists_newest_first_as_a_table_and_as_json_lines() {
+    let emu = fleet_emulator();
+    let base = and(service_args("tasks", &emu), &["--instance-id", "inst-a"]);
+    let o = run_args(with_creds("tasks-text"), &base);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", o.stdout);
+    for column in ["ID", "NAME", "STATUS", "CREATED (UTC", "UPDATED", "PARAMS"] {
+        assert!(lines[0].contains(column), "{column}: {}", lines[0]);
+    }
+    assert!(
+        lines[1].starts_with("a-ext ") && lines[1].contains("EXECUTING"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(r#"{"new_storage_space":900}"#), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with("a-old ") && lines[2].contains("SUCCESS"),
+        "{}",
+        lines[2]
+    );
+
+    let o = run_args(
+        with_creds("tasks-json"),
+        &and(base.clone(), &["--output", "json"]),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let tasks: Vec<Value> = o.stdout.lines().map(parse_json).collect();
+    assert_eq!(tasks.len(), 2);
+    for t in &tasks {
+        let mut keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["created_at", "id", "name", "params", "status", "updated_at"],
+            "{t}"
+        );
+        let created = t["created_at"].as_str().unwrap();
+        assert!(
+            created.ends_with('Z') && created.len() == 24,
+            "ISO 8601 with ms: {created}"
+        );
+    }
+    assert_eq!(tasks[0]["id"], "a-ext");
+    assert_eq!(tasks[0]["name"], "kafkaInstanceExtend");
+    assert_eq!(tasks[0]["params"]["new_storage_space"], 900, "params parsed");
+    assert_eq!(tasks[1]["status"], "SUCCESS");
+
+    // Filters: status (any case), age, count.
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let o = run_args(
+            with_creds("tasks-filter"),
+            &and(base.clone(), &[&["--output", "json"], extra].concat()),
+        );
+        assert_eq!(o.code, 0, "{extra:?}: {}", o.stderr);
+        o.stdout
+            .lines()
+            .map(|l| parse_json(l)["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&["--status", "success"]), ["a-old"]);
+    assert_eq!(ids(&["--status", "EXECUTING", "--status", "failed"]), ["a-ext"]);
+    assert_eq!(ids(&["--since", "30m"]), ["a-ext"]);
+    assert_eq!(ids(&["--since", "3h"]), ["a-ext", "a-old"]);
+    assert_eq!(ids(&["--since", "3600"]), ["a-ext"], "plain seconds");
+    assert_eq!(ids(&["--limit", "1"]), ["a-ext"]);
+    assert_eq!(ids(&["--status", "deleted"]), Vec::<String>::new());
+    let o = run_args(with_creds("tasks-none"), &and(base, &["--status", "cancelled"]));
+    assert_eq!(
+        (o.code, o.stdout.as_str()),
+        (0, "No tasks on instance inst-a that match.\n")
+    );
+}
+
+#[test]
+fn tasks_refuses_bad_input_as_usage_errors_that_say_what_was_wrong() {
+    let emu = fleet_emulator();
+    let base = and(service_args("tasks", &emu), &["--instance-id", "inst-a"]);
+    for (extra, says) in [
+        (
+            &["--status", "RUNNING"][..],
+            "not a task status: expected one of CREATED, EXECUTING, SUCCESS, FAILED, DELETED, CANCELLED",
+        ),
+        (&["--since", "yesterday"], "--since"),
+        (&["--since", "0"], "--since"),
+        (&["--since", "-5m"], "--since"),
+        (&["--since", "100000d"], "--since"),
+        (&["--limit", "0"], "0 is outside 1..=100"),
+        (&["--limit", "101"], "101 is outside 1..=100"),
+        (&["--limit", "ten"], "--limit"),
+    ] {
+        let o = run_args(with_creds("tasks-usage"), &and(base.clone(), extra));
+        assert_eq!(o.code, 2, "{extra:?}: {}", o.stderr);
+        assert!(o.stderr.contains(says), "{extra:?}: {}", o.stderr);
+        assert_eq!(o.stdout, "", "{extra:?}");
+    }
+    let o = run_args(
+        with_creds("tasks-bad-id"),
+        &and(service_args("tasks", &emu), &["--instance-id", "a/b"]),
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("invalid instance_id"), "{}", o.stderr);
+    let o = run_args(
+        with_creds("tasks-no-instance"),
+        &and(service_args("tasks", &emu), &["--instance-id", "nope"]),
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("DMS.00404022"), "{}", o.stderr);
+}
+
+#[test]
+fn watch_of_an_instance_picks_its_running_expansion_and_says_which() {
+    let emu = fleet_emulator();
+    let args = and(
+        service_args("watch", &emu),
+        &[
+            "--instance-id",
+            "inst-pick",
+            "--interval",
+            "0.2",
+            "--max-wait",
+            "0.5",
+        ],
+    );
+    let o = run_args(with_creds("pick"), &args);
+    assert_eq!(o.code, 4, "{}\n{}", o.stdout, o.stderr);
+    let first = o.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "Picked the running expansion of instance inst-pick: task p-ext (kafkaInstanceExtend, EXECUTING, created "
+        ),
+        "{first}"
+    );
+    assert!(
+        o.stdout.contains("Watching task p-ext of instance inst-pick"),
+        "{}",
+        o.stdout
+    );
+
+    // JSON lines stay alone on stdout: the pick is said on stderr.
+    let o = run_args(with_creds("pick-json"), &and(args, &["--output", "json"]));
+    assert_eq!(o.code, 4, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .starts_with("Picked the running expansion of instance inst-pick: task p-ext"),
+        "{}",
+        o.stderr
+    );
+    for line in o.stdout.lines() {
+        assert_progress_shape(&parse_json(line));
+    }
+
+    // A running expansion that completes: the watch ends as a watch of that task does.
+    let o = run_args(
+        with_creds("pick-done"),
+        &and(
+            service_args("watch", &emu),
+            &["--instance-id", "inst-a", "--interval", "0.2"],
+        ),
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("task a-ext (kafkaInstanceExtend, EXECUTING"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("completed: 2 steps"), "{}", o.stdout);
+}
+
+#[test]
+fn watch_of_an_instance_with_nothing_running_exits_5_naming_its_newest_task() {
+    let emu = fleet_emulator();
+    let o = run_args(
+        with_creds("idle"),
+        &and(service_args("watch", &emu), &["--instance-id", "inst-idle"]),
+    );
+    assert_eq!(o.code, 5, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(o.stdout, "");
+    assert!(
+        o.stderr.starts_with(
+            "nothing to watch: no task is running on instance inst-idle; its newest is task idle-done (restartInstance, SUCCESS, created "
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains(", updated "), "{}", o.stderr);
+}
+
+#[test]
+fn watch_of_several_tasks_off_a_terminal_names_each_and_exits_with_the_worst() {
+    let emu = fleet_emulator();
+    let args = and(
+        service_args("watch", &emu),
+        &[
+            "--instance-id",
+            "inst-a",
+            "--instance-id",
+            "inst-b",
+            "--instance-id",
+            "inst-idle",
+            "--task",
+            "inst-c:c-long",
+            "--interval",
+            "0.2",
+            "--max-wait",
+            "5",
+        ],
+    );
+    let o = run_args(with_creds("many-text"), &args);
+    assert_eq!(
+        o.code, 3,
+        "a failed step is the worst outcome\n{}\n{}",
+        o.stdout, o.stderr
+    );
+    let out = &o.stdout;
+    assert!(
+        out.contains("Instance inst-a: picked its running expansion, task a-ext ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("Instance inst-b: picked its running expansion, task b-fails ("),
+        "{out}"
+    );
+    assert!(
+        out.contains("nothing to watch: no task is running on instance inst-idle"),
+        "{out}"
+    );
+    assert!(out.contains("Watching 3 tasks at "), "{out}");
+    // Every line of the watch names its instance and task.
+    let watched: Vec<&str> = out.lines().filter(|l| l.starts_with('[')).collect();
+    assert!(watched.len() >= 6, "{out}");
+    for line in &watched {
+        assert!(
+            ["] inst-a a-ext ", "] inst-b b-fails ", "] inst-c c-long "]
+                .iter()
+                .any(|t| line.contains(t)),
+            "{line}"
+        );
+    }
+    assert!(
+        watched
+            .iter()
+            .any(|l| l.contains("] inst-a a-ext completed: 2 steps")),
+        "{out}"
+    );
+    assert!(
+        watched
+            .iter()
+            .any(|l| l.contains("] inst-b b-fails failed at step 2/2 \"disk_expansion\"")),
+        "{out}"
+    );
+    assert!(
+        watched
+            .iter()
+            .any(|l| l.contains("] inst-c c-long --max-wait passed")),
+        "{out}"
+    );
+    assert!(
+        out.contains("Summary: 3 tasks watched; 1 completed, 1 failed, 1 timed out, 1 had nothing running"),
+        "{out}"
+    );
+
+    // Without the failure, the deadline is the worst.
+    let args = and(
+        service_args("watch", &emu),
+        &[
+            "--task",
+            "inst-a:a-ext",
+            "--task",
+            "inst-c:c-long",
+            "--interval",
+            "0.2",
+            "--max-wait",
+            "5",
+        ],
+    );
+    let o = run_args(with_creds("many-timeout"), &args);
+    assert_eq!(o.code, 4, "{}\n{}", o.stdout, o.stderr);
+    // And an unknown task is one that could not be watched (1) beside completions.
+    let args = and(
+        service_args("watch", &emu),
+        &["--task", "inst-a:a-old", "--task", "inst-a:nope"],
+    );
+    let o = run_args(with_creds("many-unknown"), &args);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("inst-a nope could not be watched: HTTP 404 DMS.00404023"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn watch_of_several_tasks_as_json_lines_names_instance_and_task_on_each() {
+    let emu = fleet_emulator();
+    let args = and(
+        service_args("watch", &emu),
+        &[
+            "--instance-id",
+            "inst-b",
+            "--instance-id",
+            "inst-idle",
+            "--task",
+            "inst-a:a-ext",
+            "--interval",
+            "0.2",
+            "--output",
+            "json",
+        ],
+    );
+    let o = run_args(with_creds("many-json"), &args);
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    let events: Vec<Value> = o.stdout.lines().map(parse_json).collect();
+    let kinds = |kind: &str| events.iter().filter(|e| e["event"] == kind).collect::<Vec<_>>();
+    for e in &events {
+        assert!(e["instance_id"].is_string(), "{e}");
+    }
+    let picked = kinds("picked");
+    assert_eq!(picked.len(), 1);
+    assert_eq!(
+        (&picked[0]["instance_id"], &picked[0]["task_id"]),
+        (&"inst-b".into(), &"b-fails".into())
+    );
+    assert_eq!(picked[0]["status"], "EXECUTING");
+    let progress = kinds("progress");
+    assert!(progress.len() >= 2, "{}", o.stdout);
+    for p in &progress {
+        assert!(
+            p["task_id"].is_string() && p["steps"].is_array() && p.get("progress_percentage").is_some(),
+            "{p}"
+        );
+    }
+    let ends = kinds("end");
+    let outcome = |instance: &str| {
+        let e = ends.iter().find(|e| e["instance_id"] == instance).unwrap();
+        (
+            e["outcome"].as_str().unwrap().to_owned(),
+            e["exit_code"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(ends.len(), 3, "{}", o.stdout);
+    assert_eq!(outcome("inst-a"), ("completed".to_owned(), 0));
+    assert_eq!(outcome("inst-b"), ("failed".to_owned(), 3));
+    assert_eq!(outcome("inst-idle"), ("nothing_running".to_owned(), 5));
+    assert!(ends
+        .iter()
+        .any(|e| e["instance_id"] == "inst-idle" && e["task_id"].is_null()));
+    assert_eq!(o.stderr, "");
+}
+
+#[test]
+fn watch_refuses_conflicting_targets_as_usage_errors() {
+    let emu = fleet_emulator();
+    for (extra, says) in [
+        (
+            &["--task", "inst-a"][..],
+            "\"inst-a\" has no colon: expected INSTANCE_ID:TASK_ID",
+        ),
+        (
+            &["--instance-id", "inst-a", "--instance-id", "inst-a"],
+            "--instance-id inst-a is given twice",
+        ),
+        (
+            &["--task", "inst-a:t", "--task", "inst-a:t"],
+            "--task inst-a:t is given twice",
+        ),
+        (
+            &["--instance-id", "inst-a", "--task", "inst-a:t"],
+            "instance inst-a is given twice",
+        ),
+        (
+            &[
+                "--instance-id",
+                "inst-a",
+                "--instance-id",
+                "inst-b",
+                "--task-id",
+                "t",
+            ],
+            "--task-id names one task of one instance",
+        ),
+        (&["--instance-id", "inst-a", "--max-rate", "0"], "--max-rate"),
+    ] {
+        let o = run_args(
+            with_creds("watch-usage"),
+            &and(service_args("watch", &emu), extra),
+        );
+        assert_eq!(o.code, 2, "{extra:?}: {}", o.stderr);
+        assert!(o.stderr.contains(says), "{extra:?}: {}", o.stderr);
+    }
+}
+
+#[test]
+fn watch_of_several_tasks_on_a_terminal_draws_a_live_line_per_task_then_a_summary() {
+    let emu = fleet_emulator();
+    let args = and(
+        service_args("watch", &emu),
+        &[
+            "--instance-id",
+            "inst-a",
+            "--task",
+            "inst-b:b-fails",
+            "--task",
+            "inst-c:c-long",
+            "--interval",
+            "0.2",
+            "--max-wait",
+            "5",
+        ],
+    );
+    let o = run(in_pty_sized("many-tty", &args, Some((100, 40))));
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    // Live lines: one per task with its bar, under a line of totals, redrawn in place.
+    let screen = screen_of_width(&o.stdout, 100);
+    let text = screen.join("\n");
+    assert!(o.stdout.contains("\x1b[1A"), "redrawn in place: {text}");
+    let live = |label: &str| {
+        o.stdout
+            .split(label)
+            .skip(1)
+            .any(|after| after.trim_start_matches(' ').starts_with('['))
+    };
+    assert!(live("all"), "a line of totals: {text}");
+    for label in ["inst-a a-ext", "inst-b b-fails", "inst-c c-long"] {
+        assert!(live(label), "a live line for {label}: {text}");
+    }
+    assert!(o.stdout.contains("] 1/3 ended  1 failed"), "{text}");
+    assert!(o.stdout.contains("step 2/2 disk_expansion"), "{text}");
+    // What stays on the screen: one line per ended task, then the summary.
+    assert!(text.contains("✔ inst-a a-ext completed: 2 steps"), "{text}");
+    assert!(
+        text.contains("✘ inst-b b-fails failed at step 2/2 \"disk_expansion\""),
+        "{text}"
+    );
+    assert!(text.contains("… inst-c c-long --max-wait passed"), "{text}");
+    assert!(
+        text.contains("Summary: 3 tasks watched; 1 completed, 1 failed, 1 timed out"),
+        "{text}"
+    );
+    assert!(!text.contains(" ended  "), "the live lines are gone: {text}");
+}
+
+#[test]
+fn ctrl_c_ends_a_watch_of_several_tasks_with_130_and_a_summary() {
+    let emu = fleet_emulator();
+    let mut c = with_creds("many-sigint");
+    c.args(and(
+        service_args("watch", &emu),
+        &[
+            "--task",
+            "inst-c:c-long",
+            "--task",
+            "inst-pick:p-ext",
+            "--interval",
+            "0.5",
+        ],
+    ))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // A line about a task means the handler is installed and the watch is polling.
+    let mut line = String::new();
+    while !line.starts_with('[') {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the watch ended early");
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on our own child's pid with a valid signal number.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let sent = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        sent.elapsed()
+    );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}\n{err}");
+    assert_eq!(err, "interrupted\n");
+    assert!(
+        rest.ends_with("Summary: 2 tasks watched; 2 interrupted\n"),
+        "{rest}"
+    );
+    assert!(
+        !rest.contains("] inst-c c-long interrupted"),
+        "no line per task: {rest}"
+    );
+}
+
+#[test]
+fn one_watch_of_200_tasks_keeps_a_bounded_number_of_threads() {
+    // 200 instances, one 2-second expansion each.
+    let instances: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                r#"{{"instance_id": "inst-{i:03}", "tasks": [{{"task_id": "t-{i:03}", "steps": [{{"name": "pre_check", "seconds": 1}}, {{"name": "disk_expansion", "seconds": 1}}]}}]}}"#
+            )
+        })
+        .collect();
+    let scenario = format!(
+        r#"{{"project_id": "{PROJECT}", "instances": [{}]}}"#,
+        instances.join(",")
+    );
+    let emu = Emulator::start(
+        EmulatorConfig::default()
+            .with_scenario(Scenario::from_json(&scenario).unwrap())
+            .with_credentials(AK, SK),
+    )
+    .unwrap();
+    let mut args = service_args("watch", &emu);
+    for i in 0..200 {
+        args.extend(["--task".to_owned(), format!("inst-{i:03}:t-{i:03}")]);
+    }
+    args.extend(["--interval", "0.5", "--max-rate", "500", "--output", "json"].map(String::from));
+    let mut c = with_creds("200");
+    c.args(&args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    let mut most = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let threads = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            most = most.max(threads);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = child.wait().unwrap();
+    let lines = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{:?}", lines.last());
+    let ends = lines.iter().filter(|l| parse_json(l)["event"] == "end").count();
+    assert_eq!(ends, 200);
+    // The main thread, the poll workers, the Ctrl-C handler: never one per task.
+    assert!((2..=8).contains(&most), "{most} threads");
 }
