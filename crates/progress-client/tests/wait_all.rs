@@ -189,6 +189,37 @@ fn polls_of_all_tasks_together_stay_under_max_rate() {
 }
 
 #[test]
+fn polls_queued_behind_a_slow_pace_past_the_deadline_are_not_sent() {
+    // 20 tasks at 10 requests/s: their first polls take 2 s, well past the 0.5 s deadline.
+    // The tasks polled early would poll again behind the others, 1.5 s late: they give up
+    // with what they saw instead, so the watch ends near its deadline.
+    let server = ScriptedServer::start(vec![Reply::new(200, RUNNING)]);
+    let client = client_for(server.endpoint());
+    let targets: Vec<WatchTarget> = (0..20)
+        .map(|i| WatchTarget::new("inst", format!("t{i}")))
+        .collect();
+    let results = client
+        .wait_all(
+            &targets,
+            WatchAllOptions {
+                interval: Duration::from_millis(10),
+                max_wait: Duration::from_millis(500),
+                max_rate: 10.0,
+                ..Default::default()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    for r in &results {
+        assert!(
+            matches!(r, Err(Error::WaitTimeout { last: Some(_), .. })),
+            "{r:?}"
+        );
+    }
+    assert_eq!(server.requests().len(), 20, "one poll per task");
+}
+
+#[test]
 fn a_429_to_one_poll_holds_back_every_poll() {
     // One worker, so polls are one after the other: the first is throttled with
     // Retry-After: 1, and the next poll, of another task, waits for it.

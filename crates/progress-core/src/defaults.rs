@@ -30,6 +30,11 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// The shortest poll interval against a loopback endpoint, so that tests stay fast.
 pub const MIN_POLL_INTERVAL_LOOPBACK: Duration = Duration::from_millis(10);
 
+/// How late after its deadline a wait's last poll may still start. A later one (its sleep
+/// stretched by a pace shared with other waits, or a suspended machine) is not sent: the
+/// wait gives up with what it saw.
+pub const LATE_POLL_GRACE: Duration = Duration::from_secs(1);
+
 /// The longest wait, attempt timeout or interval a caller may set (30 days): far beyond any
 /// expansion, and far from the overflow of a monotonic clock.
 pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);

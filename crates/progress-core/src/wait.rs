@@ -268,7 +268,19 @@ impl<E> Waiter<E> {
     }
 
     /// After a sleep: the next poll, with what is left of the wait as its budget.
+    ///
+    /// A poll that would start more than [`defaults::LATE_POLL_GRACE`] after the deadline is
+    /// not sent: the wait gives up with what it saw. That happens when the sleep was
+    /// stretched: by a pace shared with other waits (a watch of many tasks, where the last
+    /// polls of all of them would otherwise queue up past their deadline), or a machine that
+    /// was suspended.
     pub fn on_slept(&mut self, elapsed: Duration) -> WaitStep<E> {
+        if elapsed > self.policy.max_wait.saturating_add(defaults::LATE_POLL_GRACE) {
+            return WaitStep::GiveUp {
+                last: self.last.take(),
+                last_error: self.last_error.take(),
+            };
+        }
         self.send(elapsed)
     }
 
@@ -514,6 +526,34 @@ mod tests {
         let (trace, end) = drive(vec![running(), PollOutcome::Fatal("401")]);
         assert_eq!(trace.len(), 3);
         assert!(matches!(end, WaitStep::Fatal("401")));
+    }
+
+    #[test]
+    fn a_poll_that_would_start_well_past_the_deadline_is_not_sent() {
+        let mut w: Waiter<&str> = Waiter::new(policy());
+        assert!(matches!(w.start(), WaitStep::Send { .. }));
+        let running = progress(40, &[StepStatus::InProgress]);
+        assert!(matches!(
+            w.on_outcome(PollOutcome::Progress(running), S(58), 0.0),
+            WaitStep::Sleep(d) if d == S(2)
+        ));
+        // On time, or late by less than the grace: the last poll, at the deadline.
+        let late_ok = S(60) + defaults::LATE_POLL_GRACE;
+        assert!(matches!(w.on_slept(late_ok), WaitStep::Send { attempt_budget } if attempt_budget == S(1)));
+        let mut w: Waiter<&str> = Waiter::new(policy());
+        w.start();
+        w.on_outcome(
+            PollOutcome::Progress(progress(40, &[StepStatus::InProgress])),
+            S(58),
+            0.0,
+        );
+        match w.on_slept(late_ok + MS(1)) {
+            WaitStep::GiveUp { last, last_error } => {
+                assert_eq!(last.unwrap().percentage, Some(40));
+                assert_eq!(last_error, None);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
