@@ -89,6 +89,8 @@ fn scenario() -> Scenario {
                     .collect(),
             },
         ],
+        // The demo's project (the same id) and its IAM projects.
+        ..Scenario::demo()
     }
 }
 
@@ -352,4 +354,25 @@ fn list_queries_reach_the_server_encoded_and_signed() {
         format!("/v2/{PROJECT}/instances/inst-1/tasks?begin_time=20200615085553&limit=50&start=3")
     );
     assert!(r.signature_is_valid(SK), "{r:?}");
+}
+
+#[test]
+fn a_deleted_task_shows_deleted_and_is_no_longer_the_running_expansion() {
+    let emu = emulator();
+    let client = client_for(emu.endpoint());
+    client.delete_task("pick", "ext-new-running").unwrap();
+    let t = client.show_task("pick", "ext-new-running").unwrap();
+    assert_eq!(t.status, TaskStatus::Deleted);
+    match client.get_progress("pick", "ext-new-running") {
+        Err(Error::Api(e)) => assert_eq!((e.status, e.error_code.as_str()), (404, "DMS.00404023")),
+        other => panic!("{other:?}"),
+    }
+    match client.running_expansion("pick").unwrap() {
+        RunningExpansion::Running(t) => assert_eq!(t.id, "ext-old-running", "the next newest"),
+        other => panic!("{other:?}"),
+    }
+    match client.delete_task("pick", "no-such-task") {
+        Err(Error::Api(e)) => assert_eq!(e.status, 404),
+        other => panic!("{other:?}"),
+    }
 }
