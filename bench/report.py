@@ -1,6 +1,9 @@
 """Turns bench/run.sh's raw results into BENCHMARKS.md (standard library only).
 
     python3 bench/report.py RESULTS_DIR OUTPUT.md
+    python3 bench/report.py --only watch_fleet RESULTS_DIR OUTPUT.md
+
+The second form rewrites only section 6 (bench/watch_fleet.sh run alone) in an existing file.
 
 The hand-written analysis in bench/analysis.md (profiles, what bounds a missed target) is
 appended after the generated tables.
@@ -153,6 +156,65 @@ def wrk(res):
 
 def mib(n):
     return f"{n / 1048576:.1f} MiB" if n >= 1048576 else f"{n / 1024:.0f} KiB"
+
+
+WATCH_FLEET_HEADING = "## 6. A watch of 200 tasks"
+
+
+def watch_fleet_section(res):
+    """Section 6 from bench/watch_fleet.sh's results, or no lines when it did not run."""
+    path = res / "watch_fleet.txt"
+    if not path.exists():
+        return []
+    f = read_kv(path)
+    seconds = int(f["seconds"])
+    L = []
+    add = L.append
+    add(WATCH_FLEET_HEADING)
+    add("")
+    add(f"`bench/watch_fleet.sh`: one `dms-progress watch` (release) of {f['tasks']} tasks for {seconds} s,")
+    add("stdout to a file, under GNU `time -v`; one `dms-emulator` (release) plays the fleet")
+    add(f"(`--generate-tasks 1 --generate-instances {f['tasks']} --generate-task-seconds 1200`: every task")
+    add("runs the whole minute) and counts the requests in its log. Each task ends at `--max-wait`")
+    add("(exit 4). Load average " + f"{f['load_before']} before, {f.get('load_after', '?')} after.")
+    add("")
+    add("| pace | requests (per s) | CPU user + system | CPU per request | peak RSS | tasks ended | exit |")
+    add("|---|---|---|---|---|---|---|")
+    for label, what in [("default", "defaults: each task every 5 s, at most 10 requests/s in all"),
+                        ("busy", "`--interval 1 --max-rate 200`")]:
+        if f"{label}_user" not in f:
+            continue
+        cpu = float(f[f"{label}_user"]) + float(f[f"{label}_system"])
+        requests = int(f[f"{label}_requests"])
+        per_request = f"{cpu / requests * 1e6:,.0f} µs" if requests else "-"
+        add(f"| {what} | {requests:,} ({requests / seconds:,.1f}) | **{cpu:.2f} s** "
+            f"({f[f'{label}_user']} + {f[f'{label}_system']}) | {per_request} | "
+            f"**{mib(int(f[f'{label}_rss_kib']) * 1024)}** | {f[f'{label}_ended']} | {f[f'{label}_exit']} |")
+    add("")
+    add("The command (the same for both, `--interval 1 --max-rate 200` added for the busy pace):")
+    add("")
+    add("```")
+    add(f"/usr/bin/time -v target/release/dms-progress watch --endpoint $ENDPOINT --project-id $PROJECT \\")
+    add(f"    --max-wait {seconds} --task INSTANCE_1:TASK_1 ... --task INSTANCE_{f['tasks']}:TASK_{f['tasks']} > out.txt")
+    add("```")
+    add("")
+    return L
+
+
+def rewrite_section(res, out_path):
+    """Replaces section 6 of an existing BENCHMARKS.md (or puts it before the analysis)."""
+    text = Path(out_path).read_text()
+    section = "\n".join(watch_fleet_section(res)) + "\n"
+    start = text.find(WATCH_FLEET_HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + len(WATCH_FLEET_HEADING))
+        end = len(text) if end < 0 else end + 1
+        text = text[:start] + section + text[end:]
+    else:
+        at = text.find("## Analysis")
+        at = len(text) if at < 0 else at
+        text = text[:at] + section + text[at:]
+    Path(out_path).write_text(text)
 
 
 def main(res_dir, out_path):
@@ -404,6 +466,8 @@ def main(res_dir, out_path):
         f"{best / w['rps']:.0%} of this capacity.")
     add("")
 
+    L.extend(watch_fleet_section(res))
+
     analysis = HERE / "analysis.md"
     if analysis.exists():
         add(analysis.read_text().rstrip())
@@ -412,6 +476,9 @@ def main(res_dir, out_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 5 and sys.argv[1:3] == ["--only", "watch_fleet"]:
+        rewrite_section(Path(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) == 3:
+        main(sys.argv[1], sys.argv[2])
+    else:
         raise SystemExit(__doc__)
-    main(sys.argv[1], sys.argv[2])

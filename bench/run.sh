@@ -12,7 +12,7 @@
 # dms_progress package; sdk: the official huaweicloudsdkkafka), installs hyperfine, wrk and GNU
 # time with apt-get when missing, starts one dms-emulator (release, --quiet,
 # bench/scenario.json) on a free loopback port, measures, and stops it. Raw results go to
-# bench/out/results/; bench/report.py turns them into BENCHMARKS.md. About 6-8 minutes on 2
+# bench/out/results/; bench/report.py turns them into BENCHMARKS.md. About 8-10 minutes on 2
 # cores once the Rust build is cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -242,6 +242,11 @@ cat "$RES/wrk.txt" >&2
 kill "$EMU_PID" 2>/dev/null || true
 wait "$EMU_PID" 2>/dev/null || true
 trap - EXIT
+
+step "6. a watch of 200 tasks (two minutes)"
+if [ "$QUICK" = 1 ]; then WATCH_SECONDS=10; else WATCH_SECONDS=60; fi
+WATCH_SECONDS=$WATCH_SECONDS bench/watch_fleet.sh "$RES"
+
 {
     echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "seconds=$(($(date +%s) - T_START))"
