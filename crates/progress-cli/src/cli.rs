@@ -250,20 +250,22 @@ pub fn parse_max_rate(s: &str) -> Result<f64, String> {
 }
 
 /// A duration in people's units (`90m`, `2h`, `7d`, `1h 30m`, via humantime) or a number of
-/// seconds, positive and within the core's limit for any duration.
+/// seconds, longer than zero. No upper bound: a duration reaching before 1970 lists every task.
 pub fn parse_since(s: &str) -> Result<Seconds, String> {
     let text = s.trim();
     if text.starts_with(|c: char| c.is_ascii_digit() || c == '.') && text.parse::<f64>().is_ok() {
-        return parse_seconds(text);
+        let v: f64 = text.parse().unwrap_or(0.0);
+        if !v.is_finite() || v <= 0.0 {
+            return Err(format!("{s:?}: must be a positive number of seconds"));
+        }
+        return Ok(Seconds(Duration::try_from_secs_f64(v).unwrap_or(Duration::MAX)));
     }
     let d = humantime::parse_duration(text)
         .map_err(|e| format!("{s:?} is not a duration (like 90m, 2h, 7d or 1h 30m): {e}"))?;
     if d.is_zero() {
         return Err(format!("{s:?}: must be longer than zero"));
     }
-    progress_core::wait::check_duration("since", d)
-        .map(Seconds)
-        .map_err(|e| format!("{s:?}: {}", e.problem))
+    Ok(Seconds(d))
 }
 
 /// `demo`.

@@ -399,8 +399,8 @@ impl Display {
                 e.print()
             }
             _ => out::line(&format!(
-                "Instance {instance_id}: picked its running expansion, {}",
-                tasks::describe(task)
+                "Instance {instance_id}: its running expansion is {}",
+                tasks::describe_short(task)
             )),
         }
     }

@@ -11,7 +11,7 @@
 //! sent a time, the text it sent otherwise, null when absent; `params` is the parsed JSON
 //! when the service's text is JSON, the text itself otherwise.
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, SecondsFormat, TimeZone};
 use progress_client::{CancelToken, ListTasksQuery, Task, TaskStatus, TimeValue};
@@ -30,7 +30,13 @@ const PARAMS_WIDTH: usize = 48;
 pub fn run(args: &TasksArgs, cancel: &CancelToken) -> Result<(), Failure> {
     crate::check_id(IdField::InstanceId, &args.instance_id)?;
     let client = crate::client_for(&args.connect)?;
-    let begin_time = args.since.map(|s| SystemTime::now() - s.0);
+    // A duration reaching before 1970 means every task.
+    let begin_time = args.since.map(|s| {
+        SystemTime::now()
+            .checked_sub(s.0)
+            .unwrap_or(UNIX_EPOCH)
+            .max(UNIX_EPOCH)
+    });
     // Without a status filter the first page holds the answer when a limit is given.
     let page_size = match (args.limit, args.status.is_empty()) {
         (Some(n), true) => Some(n),
@@ -193,6 +199,23 @@ pub fn describe_in<Tz: TimeZone>(task: &Task, tz: &Tz) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
+    let mut s = describe_short_in(task, tz);
+    if let Some(t) = &task.updated_at {
+        s.pop();
+        s.push_str(&format!(", updated {})", format::step_time_in(Some(t), tz)));
+    }
+    s
+}
+
+/// [`describe`] without the time of the last change, for one line among many.
+pub fn describe_short(task: &Task) -> String {
+    describe_short_in(task, &chrono::Local)
+}
+
+fn describe_short_in<Tz: TimeZone>(task: &Task, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
     let name = if task.name.is_empty() {
         "unnamed"
     } else {
@@ -201,9 +224,6 @@ where
     let mut s = format!("task {} ({name}, {}", task.id, status_text(&task.status));
     if let Some(t) = &task.created_at {
         s.push_str(&format!(", created {}", format::step_time_in(Some(t), tz)));
-    }
-    if let Some(t) = &task.updated_at {
-        s.push_str(&format!(", updated {}", format::step_time_in(Some(t), tz)));
     }
     s.push(')');
     s

@@ -1419,6 +1419,11 @@ fn tasks_lists_newest_first_as_a_table_and_as_json_lines() {
     assert_eq!(ids(&["--since", "30m"]), ["a-ext"]);
     assert_eq!(ids(&["--since", "3h"]), ["a-ext", "a-old"]);
     assert_eq!(ids(&["--since", "3600"]), ["a-ext"], "plain seconds");
+    assert_eq!(
+        ids(&["--since", "100000d"]),
+        ["a-ext", "a-old"],
+        "back before 1970: every task"
+    );
     assert_eq!(ids(&["--limit", "1"]), ["a-ext"]);
     assert_eq!(ids(&["--status", "deleted"]), Vec::<String>::new());
     let o = run_args(with_creds("tasks-none"), &and(base, &["--status", "cancelled"]));
@@ -1440,7 +1445,7 @@ fn tasks_refuses_bad_input_as_usage_errors_that_say_what_was_wrong() {
         (&["--since", "yesterday"], "--since"),
         (&["--since", "0"], "--since"),
         (&["--since", "-5m"], "--since"),
-        (&["--since", "100000d"], "--since"),
+        (&["--since", "1e400"], "--since"),
         (&["--limit", "0"], "0 is outside 1..=100"),
         (&["--limit", "101"], "101 is outside 1..=100"),
         (&["--limit", "ten"], "--limit"),
@@ -1570,11 +1575,13 @@ fn watch_of_several_tasks_off_a_terminal_names_each_and_exits_with_the_worst() {
     );
     let out = &o.stdout;
     assert!(
-        out.contains("Instance inst-a: picked its running expansion, task a-ext ("),
+        out.contains(
+            "Instance inst-a: its running expansion is task a-ext (kafkaInstanceExtend, EXECUTING, created "
+        ),
         "{out}"
     );
     assert!(
-        out.contains("Instance inst-b: picked its running expansion, task b-fails ("),
+        out.contains("Instance inst-b: its running expansion is task b-fails ("),
         "{out}"
     );
     assert!(
