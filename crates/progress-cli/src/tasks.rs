@@ -13,9 +13,10 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, SecondsFormat, TimeZone};
+use chrono::TimeZone;
 use progress_client::{CancelToken, ListTasksQuery, Task, TaskStatus, TimeValue};
 use progress_core::ids::IdField;
+use progress_core::time::format_iso8601_millis;
 use serde::Serialize;
 
 use crate::cli::{Output, TasksArgs};
@@ -178,12 +179,11 @@ impl<'a> From<&'a Task> for JsonTask<'a> {
     }
 }
 
-/// A task time as ISO 8601 in UTC with milliseconds, or the text the service sent.
+/// A task time as ISO 8601 in UTC with milliseconds (the core's form, the service's), or the
+/// text the service sent.
 pub fn iso_time(t: &TimeValue) -> String {
     match t {
-        TimeValue::EpochMillis(ms) => DateTime::from_timestamp_millis(*ms)
-            .map(|d| d.to_rfc3339_opts(SecondsFormat::Millis, true))
-            .unwrap_or_else(|| ms.to_string()),
+        TimeValue::EpochMillis(ms) => format_iso8601_millis(*ms),
         TimeValue::Raw(raw) => raw.clone(),
     }
 }

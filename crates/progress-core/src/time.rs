@@ -106,6 +106,20 @@ pub fn list_query_time(t: SystemTime) -> String {
 /// `+HH` or no zone at all, which is read as UTC (the service always sends `Z`). `None` for
 /// anything else, including out-of-range fields and years outside 0000..=9999.
 pub fn parse_iso8601_millis(s: &str) -> Option<i64> {
+    parse_date_time(s).map(|t| t.millis)
+}
+
+/// A date and time as [`parse_iso8601_millis`] reads it, with what its text held, so that
+/// [`parse_rfc3339`] can insist on the strict form.
+struct DateTime {
+    millis: i64,
+    has_seconds: bool,
+    has_zone: bool,
+    fraction_digits: usize,
+}
+
+/// The one reader of ISO 8601 / RFC 3339 date-times.
+fn parse_date_time(s: &str) -> Option<DateTime> {
     let b = s.trim().as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(r)?;
@@ -124,7 +138,9 @@ pub fn parse_iso8601_millis(s: &str) -> Option<i64> {
     let mut i = 16;
     let mut sec = 0;
     let mut millis = 0;
-    if b.get(i) == Some(&b':') {
+    let has_seconds = b.get(i) == Some(&b':');
+    let mut fraction_digits = 0;
+    if has_seconds {
         sec = digits(i + 1..i + 3)?;
         i += 3;
         if matches!(b.get(i), Some(b'.' | b',')) {
@@ -136,12 +152,14 @@ pub fn parse_iso8601_millis(s: &str) -> Option<i64> {
             if end == start {
                 return None;
             }
+            fraction_digits = end - start;
             let mut frac = b[start..end.min(start + 3)].to_vec();
             frac.resize(3, b'0');
             millis = frac.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
             i = end;
         }
     }
+    let has_zone = i < b.len();
     let offset_minutes: i64 = match &b[i..] {
         [] | [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), rest @ ..] => {
@@ -172,7 +190,12 @@ pub fn parse_iso8601_millis(s: &str) -> Option<i64> {
     }
     let days = days_from_civil(i64::from(y), mo, d);
     let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + sec) - offset_minutes * 60;
-    Some(secs * 1000 + i64::from(millis))
+    Some(DateTime {
+        millis: secs * 1000 + i64::from(millis),
+        has_seconds,
+        has_zone,
+        fraction_digits,
+    })
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form `Retry-After` uses for a date.
@@ -205,63 +228,34 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
 }
 
 /// Parses an RFC 3339 UTC time as the credential services send it: `2026-12-01T22:00:00Z`,
-/// with or without a fraction (`.574Z`, `.000000Z`), or with a numeric offset (`+08:00`).
-/// `None` if malformed. The fraction is dropped: expiries are compared to the second.
+/// with or without a fraction (`.574Z`, `.000000Z`, at most 9 digits), or with a numeric
+/// offset (`+08:00`); seconds and a zone are required. `None` if malformed or before 1970.
+/// The fraction is dropped: expiries are compared to the second. The strict form of
+/// [`parse_iso8601_millis`], which reads the text.
 pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
-    let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    let t = parse_date_time(s)?;
+    if !t.has_seconds || !t.has_zone || t.fraction_digits > 9 {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 || digits > 9 {
-            return None;
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let oh = rest.get(1..3)?.parse::<i64>().ok()?;
-            let om = rest.get(4..6)?.parse::<i64>().ok()?;
-            if oh > 23
-                || om > 59
-                || !rest[1..3]
-                    .bytes()
-                    .chain(rest[4..6].bytes())
-                    .all(|c| c.is_ascii_digit())
-            {
-                return None;
-            }
-            let sign = if rb[0] == b'-' { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    let secs = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + se - offset;
-    u64::try_from(secs)
+    u64::try_from(t.millis.div_euclid(1000))
         .ok()
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+        .map(|secs| UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// Formats epoch milliseconds as ISO 8601 in UTC with milliseconds, as the task APIs send
+/// their times: `2020-06-15T08:55:53.606Z`. Times before 1970 read as 1970.
+pub fn format_iso8601_millis(ms: i64) -> String {
+    let ms = ms.max(0);
+    let secs = ms / 1000;
+    let (y, mo, d) = civil_from_days(secs / 86_400);
+    let s = secs % 86_400;
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        ms % 1000
+    )
 }
 
 /// Formats `t` as RFC 3339 UTC to the second: `2026-12-01T22:00:00Z`.
@@ -382,6 +376,19 @@ mod tests {
             Some(at(253_402_300_799))
         );
     }
+    #[test]
+    fn iso8601_millis_round_trip() {
+        assert_eq!(
+            format_iso8601_millis(1_592_211_353_606),
+            "2020-06-15T08:55:53.606Z"
+        );
+        assert_eq!(format_iso8601_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_iso8601_millis(-5), "1970-01-01T00:00:00.000Z");
+        for ms in [1, 999, 1_592_211_353_606, 253_402_300_799_999] {
+            assert_eq!(parse_iso8601_millis(&format_iso8601_millis(ms)), Some(ms));
+        }
+    }
+
     #[test]
     fn rfc3339_with_and_without_fractions() {
         let t = at(1_796_162_400); // 2026-12-01T22:00:00Z

@@ -76,7 +76,7 @@ pub(crate) fn route(state: &State, req: &Incoming<'_>, decoded_path: &str, now: 
 /// An expiry as the identity services write it: `2026-01-01T00:00:00.123000Z` (microseconds,
 /// which the Python SDK's parser requires).
 pub(crate) fn expiry_text(t: SystemTime) -> String {
-    let millis = crate::service::iso8601_millis(epoch_millis(t));
+    let millis = progress_core::time::format_iso8601_millis(epoch_millis(t));
     format!("{}000Z", &millis[..millis.len() - 1])
 }
 

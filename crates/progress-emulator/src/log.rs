@@ -116,7 +116,7 @@ impl Formatter {
         let ms = epoch_millis(r.at);
         let second = ms.div_euclid(1000);
         if self.prefix.is_empty() || second != self.second {
-            let full = crate::service::iso8601_millis(ms);
+            let full = progress_core::time::format_iso8601_millis(ms);
             // "2026-01-01T00:00:00" of "2026-01-01T00:00:00.123Z".
             self.prefix = full[..full.len() - 5].to_owned();
             self.second = second;

@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use progress_core::time::{parse_sdk_date, sdk_date};
+use progress_core::time::{format_iso8601_millis, parse_sdk_date};
 use serde::Serialize;
 
 use crate::auth::{authenticate, AuthConfig, AuthRequest};
@@ -463,26 +463,10 @@ impl<'a> TaskBody<'a> {
                 other => other.to_string(),
             },
             status: snap.status.as_str(),
-            created_at: iso8601_millis(snap.created_at),
-            updated_at: iso8601_millis(snap.updated_at),
+            created_at: format_iso8601_millis(snap.created_at),
+            updated_at: format_iso8601_millis(snap.updated_at),
         }
     }
-}
-
-/// Epoch ms as `2020-06-15T08:55:53.606Z` (times before 1970 read as 1970).
-pub(crate) fn iso8601_millis(ms: i64) -> String {
-    let ms = ms.max(0) as u64;
-    let d = sdk_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(ms / 1000));
-    format!(
-        "{}-{}-{}T{}:{}:{}.{:03}Z",
-        &d[0..4],
-        &d[4..6],
-        &d[6..8],
-        &d[9..11],
-        &d[11..13],
-        &d[13..15],
-        ms % 1000
-    )
 }
 
 /// ListBackgroundTasks query: `start` (1-based; older SDKs send it as `offset`), `limit`,
@@ -632,11 +616,5 @@ mod tests {
         ] {
             assert_eq!(ListQuery::parse(&pairs(&[(k, v)])).unwrap_err(), msg);
         }
-    }
-
-    #[test]
-    fn formats_iso8601_with_millis() {
-        assert_eq!(iso8601_millis(1_592_211_353_606), "2020-06-15T08:55:53.606Z");
-        assert_eq!(iso8601_millis(0), "1970-01-01T00:00:00.000Z");
     }
 }
