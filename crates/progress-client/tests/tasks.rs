@@ -2,16 +2,17 @@
 //! an in-process dms-emulator, over real HTTP with real signing; DELETE against a scripted
 //! server that checks what it receives.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{Reply, ScriptedServer};
 use progress_client::{Client, ClientConfig, Error, ListTasksQuery, RunningExpansion, TaskStatus};
+use progress_core::signing::{
+    canonical_request, parse_authorization, signature, string_to_sign, SignableRequest,
+};
 use progress_core::{Secret, TimeValue};
 use progress_emulator::{
     Emulator, EmulatorConfig, InstanceSpec, RunningEmulator, Scenario, StepSpec, TaskSpec,
 };
+use progress_test_support::{Received, Reply, Server};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const AK: &str = "TASKSTESTAK";
@@ -114,6 +115,77 @@ fn client_for(endpoint: String) -> Client {
         ..Default::default()
     })
     .unwrap()
+}
+
+/// A reply with the request id the tests look for.
+fn reply(status: u16, body: &str) -> Reply {
+    Reply::respond(status, &[("X-Request-Id", "scripted-1")], body)
+}
+
+/// The method and target (path and query, as sent) of a received request.
+fn method_and_target(r: &Received) -> (String, String) {
+    let mut parts = r.request_line().split_whitespace();
+    let method = parts.next().unwrap_or_default().to_owned();
+    (method, parts.next().unwrap_or_default().to_owned())
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether the `Authorization` signature of `r` is the one `sk` gives, recomputed over the
+/// headers it names as the gateway does.
+fn signature_is_valid(r: &Received, sk: &str) -> bool {
+    let Some(authorization) = r.header("authorization") else {
+        return false;
+    };
+    let Some(auth) = parse_authorization(&authorization) else {
+        return false;
+    };
+    let (method, target) = method_and_target(r);
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect();
+    let query: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let headers = r.headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let signed: Vec<String> = auth.signed_headers.iter().map(|s| s.to_string()).collect();
+    let creq = canonical_request(
+        &SignableRequest {
+            method: &method,
+            path: &percent_decode(path),
+            query: &query,
+            headers: &headers,
+            body: b"",
+        },
+        &signed,
+    );
+    let date = r.header("x-sdk-date").unwrap_or_default();
+    signature(sk, &string_to_sign(&date, &creq)) == auth.signature
 }
 
 #[test]
@@ -270,15 +342,15 @@ fn the_running_expansion_is_picked_and_an_idle_instance_says_what_was_last() {
 
 #[test]
 fn a_list_page_the_client_cannot_read_is_a_typed_error() {
-    let server = ScriptedServer::start(vec![
-        Reply::new(200, "<html>maintenance</html>"),
-        Reply::new(200, r#"{"task_count": "lots", "tasks": []}"#),
-        Reply::new(
+    let server = Server::start(vec![
+        reply(200, "<html>maintenance</html>"),
+        reply(200, r#"{"task_count": "lots", "tasks": []}"#),
+        reply(
             200,
             r#"{"task_count": "1", "tasks": [{"id": "a", "params": "{not json"}]}"#,
         ),
     ]);
-    let client = client_for(server.endpoint());
+    let client = client_for(server.url());
     let q = ListTasksQuery::default();
     for want in [
         "the body is not a JSON object",
@@ -302,39 +374,41 @@ fn a_list_page_the_client_cannot_read_is_a_typed_error() {
 
 #[test]
 fn delete_sends_a_signed_empty_delete_and_reads_204() {
-    let server = ScriptedServer::start(vec![
-        Reply::new(204, ""),
-        Reply::new(
+    let server = Server::start(vec![
+        reply(204, ""),
+        reply(
             404,
             r#"{"error_code": "DMS.00404023", "error_msg": "The task does not exist"}"#,
         ),
     ]);
-    let client = client_for(server.endpoint());
+    let client = client_for(server.url());
     client.delete_task("inst-1", "task-1").unwrap();
     match client.delete_task("inst-1", "gone") {
         Err(Error::Api(e)) => assert_eq!((e.status, e.error_code.as_str()), (404, "DMS.00404023")),
         other => panic!("{other:?}"),
     }
-    let seen = server.requests();
-    assert_eq!(seen[0].method, "DELETE");
+    let seen = server.received();
     assert_eq!(
-        seen[0].target,
-        format!("/v2/{PROJECT}/instances/inst-1/tasks/task-1")
+        method_and_target(&seen[0]),
+        (
+            "DELETE".to_owned(),
+            format!("/v2/{PROJECT}/instances/inst-1/tasks/task-1")
+        )
     );
-    assert_eq!(seen[0].header("content-length"), Some("0"));
-    assert_eq!(seen[0].header("x-project-id"), Some(PROJECT));
-    assert!(seen[0].signature_is_valid(SK), "{:?}", seen[0]);
-    assert!(!seen[0].signature_is_valid("another secret"));
+    assert_eq!(seen[0].header("content-length").as_deref(), Some("0"));
+    assert_eq!(seen[0].header("x-project-id").as_deref(), Some(PROJECT));
+    assert!(signature_is_valid(&seen[0], SK), "{:?}", seen[0]);
+    assert!(!signature_is_valid(&seen[0], "another secret"));
     assert_eq!(
-        seen[1].target,
+        method_and_target(&seen[1]).1,
         format!("/v2/{PROJECT}/instances/inst-1/tasks/gone")
     );
 }
 
 #[test]
 fn list_queries_reach_the_server_encoded_and_signed() {
-    let server = ScriptedServer::start(vec![Reply::new(200, r#"{"task_count": "0", "tasks": []}"#)]);
-    let client = client_for(server.endpoint());
+    let server = Server::always(reply(200, r#"{"task_count": "0", "tasks": []}"#));
+    let client = client_for(server.url());
     let begin = SystemTime::UNIX_EPOCH + Duration::from_secs(1_592_211_353);
     client
         .list_tasks(
@@ -347,13 +421,15 @@ fn list_queries_reach_the_server_encoded_and_signed() {
             },
         )
         .unwrap();
-    let r = &server.requests()[0];
-    assert_eq!(r.method, "GET");
+    let r = &server.received()[0];
     assert_eq!(
-        r.target,
-        format!("/v2/{PROJECT}/instances/inst-1/tasks?begin_time=20200615085553&limit=50&start=3")
+        method_and_target(r),
+        (
+            "GET".to_owned(),
+            format!("/v2/{PROJECT}/instances/inst-1/tasks?begin_time=20200615085553&limit=50&start=3")
+        )
     );
-    assert!(r.signature_is_valid(SK), "{r:?}");
+    assert!(signature_is_valid(r, SK), "{r:?}");
 }
 
 #[test]

@@ -2,15 +2,15 @@
 //! wait would), and against a scripted server for the shared pace (never more than
 //! `max_rate`, a 429 to one poll holds back the others).
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{Reply, ScriptedServer};
+use std::sync::{Arc, Mutex};
+
 use progress_client::{CancelToken, Client, ClientConfig, Error, WatchAllOptions, WatchEvent, WatchTarget};
 use progress_core::Secret;
 use progress_emulator::{Emulator, EmulatorConfig, RunningEmulator, Scenario};
+use progress_test_support::{Reply, Server};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const AK: &str = "WAITALLAK";
@@ -63,6 +63,31 @@ fn fast<'a>() -> WatchAllOptions<'a> {
 
 const RUNNING: &str = r#"{"progress_percentage": 40, "remain_time": 60, "step_list": [{"name": "disk_expansion", "statue": "IN_PROGRESS", "start_time": 1763350067752}]}"#;
 const COMPLETED: &str = r#"{"progress_percentage": 100, "remain_time": 0, "step_list": [{"name": "disk_expansion", "statue": "COMPLETED", "start_time": 1763350067752, "end_time": 1763350111208}]}"#;
+
+/// When each request arrived, and its request line.
+type Arrivals = Arc<Mutex<Vec<(Instant, String)>>>;
+
+/// One scripted answer: status, extra headers, body.
+type Answer<'a> = (u16, &'a [(&'a str, &'a str)], &'a str);
+
+/// A scripted server playing `script`, one answer per connection, the last repeating, that
+/// notes when each request arrived.
+fn timed_server(script: &[Answer<'_>]) -> (Server, Arrivals) {
+    let arrivals: Arrivals = Arc::default();
+    let replies = script
+        .iter()
+        .map(|&(status, headers, body)| {
+            let (log, reply) = (Arc::clone(&arrivals), Reply::respond(status, headers, body));
+            Reply::computed(move |r| {
+                log.lock()
+                    .unwrap()
+                    .push((Instant::now(), r.request_line().to_owned()));
+                reply.clone()
+            })
+        })
+        .collect();
+    (Server::start(replies), arrivals)
+}
 
 #[test]
 fn each_task_ends_as_its_own_wait_would_and_is_reported_once() {
@@ -156,8 +181,8 @@ fn bad_ids_and_settings_are_refused_before_anything_is_sent() {
 
 #[test]
 fn polls_of_all_tasks_together_stay_under_max_rate() {
-    let server = ScriptedServer::start(vec![Reply::new(200, RUNNING)]);
-    let client = client_for(server.endpoint());
+    let (server, arrivals) = timed_server(&[(200, &[], RUNNING)]);
+    let client = client_for(server.url());
     let targets: Vec<WatchTarget> = (0..10)
         .map(|i| WatchTarget::new("inst", format!("t{i}")))
         .collect();
@@ -177,12 +202,12 @@ fn polls_of_all_tasks_together_stay_under_max_rate() {
     assert!(results
         .iter()
         .all(|r| matches!(r, Err(Error::WaitTimeout { .. }))));
-    let seen = server.requests();
+    let seen: Vec<Instant> = arrivals.lock().unwrap().iter().map(|(at, _)| *at).collect();
     assert!(seen.len() >= targets.len(), "every task was polled");
     // Request n + 1 started at least n spacings after the first (the pace never lets one
     // start early, however loaded the machine); one spacing of slack for the first and last
     // requests' different travel times.
-    let span = seen.last().unwrap().at - seen[0].at;
+    let span = *seen.last().unwrap() - seen[0];
     let spacing = Duration::from_secs_f64(1.0 / rate);
     let allowed = (span.as_secs_f64() / spacing.as_secs_f64()).floor() as usize + 1;
     assert!(seen.len() <= allowed + 1, "{} requests in {span:?}", seen.len());
@@ -193,8 +218,8 @@ fn polls_queued_behind_a_slow_pace_past_the_deadline_are_not_sent() {
     // 20 tasks at 10 requests/s: their first polls take 2 s, well past the 0.5 s deadline.
     // The tasks polled early would poll again behind the others, 1.5 s late: they give up
     // with what they saw instead, so the watch ends near its deadline.
-    let server = ScriptedServer::start(vec![Reply::new(200, RUNNING)]);
-    let client = client_for(server.endpoint());
+    let server = Server::always(Reply::respond(200, &[], RUNNING));
+    let client = client_for(server.url());
     let targets: Vec<WatchTarget> = (0..20)
         .map(|i| WatchTarget::new("inst", format!("t{i}")))
         .collect();
@@ -216,19 +241,22 @@ fn polls_queued_behind_a_slow_pace_past_the_deadline_are_not_sent() {
             "{r:?}"
         );
     }
-    assert_eq!(server.requests().len(), 20, "one poll per task");
+    assert_eq!(server.request_count(), 20, "one poll per task");
 }
 
 #[test]
 fn a_429_to_one_poll_holds_back_every_poll() {
     // One worker, so polls are one after the other: the first is throttled with
     // Retry-After: 1, and the next poll, of another task, waits for it.
-    let server = ScriptedServer::start(vec![
-        Reply::new(429, r#"{"error_code": "APIGW.0308", "error_msg": "throttled"}"#)
-            .with_header("Retry-After", "1"),
-        Reply::new(200, COMPLETED),
+    let (server, arrivals) = timed_server(&[
+        (
+            429,
+            &[("Retry-After", "1")],
+            r#"{"error_code": "APIGW.0308", "error_msg": "throttled"}"#,
+        ),
+        (200, &[], COMPLETED),
     ]);
-    let client = client_for(server.endpoint());
+    let client = client_for(server.url());
     let targets: Vec<WatchTarget> = (0..3)
         .map(|i| WatchTarget::new("inst", format!("t{i}")))
         .collect();
@@ -250,24 +278,24 @@ fn a_429_to_one_poll_holds_back_every_poll() {
         "{results:?}"
     );
     assert_eq!(slowdowns, [(0, 2, Some(429))]);
-    let seen = server.requests();
+    let seen = arrivals.lock().unwrap().clone();
     assert_eq!(seen.len(), 4, "three tasks, one poll retried");
-    assert!(seen[0].target.ends_with("/tasks/t0/progress"));
+    assert!(seen[0].1.contains("/tasks/t0/progress "), "{}", seen[0].1);
     assert!(
-        !seen[1].target.ends_with("/tasks/t0/progress"),
+        !seen[1].1.contains("/tasks/t0/progress "),
         "another task was next"
     );
     assert!(
-        seen[1].at - seen[0].at >= Duration::from_millis(950),
+        seen[1].0 - seen[0].0 >= Duration::from_millis(950),
         "{:?}",
-        seen[1].at - seen[0].at
+        seen[1].0 - seen[0].0
     );
 }
 
 #[test]
 fn a_cancelled_watch_ends_every_task_promptly() {
-    let server = ScriptedServer::start(vec![Reply::new(200, RUNNING)]);
-    let client = client_for(server.endpoint());
+    let server = Server::always(Reply::respond(200, &[], RUNNING));
+    let client = client_for(server.url());
     let targets: Vec<WatchTarget> = (0..20)
         .map(|i| WatchTarget::new("inst", format!("t{i}")))
         .collect();

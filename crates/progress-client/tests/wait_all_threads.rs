@@ -1,22 +1,20 @@
 //! One watch of 200 tasks takes the calling thread and a fixed pool of workers, however many
 //! tasks there are. Alone in its test binary, so that no other test's workers are counted.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{Reply, ScriptedServer};
 use progress_client::{Client, ClientConfig, WatchAllOptions, WatchEvent, WatchTarget, WORKER_NAME};
 use progress_core::Secret;
+use progress_test_support::{Reply, Server};
 
 const RUNNING: &str = r#"{"progress_percentage": 40, "remain_time": 60, "step_list": [{"name": "disk_expansion", "statue": "IN_PROGRESS", "start_time": 1763350067752}]}"#;
 
 #[test]
 fn two_hundred_tasks_take_a_fixed_number_of_threads() {
-    let server = ScriptedServer::start(vec![Reply::new(200, RUNNING)]);
+    let server = Server::always(Reply::respond(200, &[], RUNNING));
     let client = Client::new(ClientConfig {
-        endpoint: Some(server.endpoint()),
+        endpoint: Some(server.url()),
         project_id: Some("0123456789abcdef0123456789abcdef".into()),
         ak: Some("AK".into()),
         sk: Some(Secret::new("SK")),
