@@ -30,6 +30,17 @@ pub fn is_secret_header(name: &str) -> bool {
 /// it computed, `|` for newlines) and that must never reach an error message.
 const ECHOED_SECRET_HEADERS: [&str; 2] = ["x-security-token:", "x-auth-token:"];
 
+/// Headers as `Debug` may show them: secret values replaced by [`REDACTED`].
+pub fn shown_headers<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            let n = n.as_ref();
+            (n, if is_secret_header(n) { REDACTED } else { v.as_ref() })
+        })
+        .collect()
+}
+
 /// Replaces the value after each `x-security-token:` / `x-auth-token:` (up to the next `|`,
 /// newline, quote or the end) with `<redacted>`, case-insensitively.
 pub fn redact_echoed_secrets(text: String) -> String {

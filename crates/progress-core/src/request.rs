@@ -48,20 +48,7 @@ impl Drop for HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    *n,
-                    if crate::redact::is_secret_header(n) {
-                        "<redacted>"
-                    } else {
-                        v.as_str()
-                    },
-                )
-            })
-            .collect();
+        let shown = crate::redact::shown_headers(&self.headers);
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)

@@ -55,20 +55,7 @@ pub struct SigningInstructions {
 impl std::fmt::Debug for SigningInstructions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The security token is a secret; the Authorization value is safe (AK and signature).
-        let shown: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    *n,
-                    if crate::redact::is_secret_header(n) {
-                        "<redacted>"
-                    } else {
-                        v.as_str()
-                    },
-                )
-            })
-            .collect();
+        let shown = crate::redact::shown_headers(&self.headers);
         f.debug_struct("SigningInstructions")
             .field("headers", &shown)
             .field("signed_headers", &self.signed_headers)
