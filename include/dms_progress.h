@@ -2,16 +2,22 @@
  * dms_progress.h: C API of dms-progress, a client for Huawei Cloud DMS for Kafka's
  * ShowBackgroundTaskProgress (GET /v2/{project_id}/instances/{instance_id}/tasks/{task_id}/progress).
  *
- * Conventions for every function:
+ * Conventions for every function (docs/c-api.md explains them; each function's comment below
+ * is its reference):
  * - Strings passed in are NUL-terminated UTF-8; NULL or invalid UTF-8 is refused with
  *   DMS_PROGRESS_RESULT_NULL_PARAMETER / DMS_PROGRESS_RESULT_INVALID_UTF8, never a crash.
- * - Fallible functions return a dms_progress_result and write their outputs only on success.
- *   Those with an `err_out` parameter set `*err_out` to NULL on entry and, on failure, to a new
- *   dms_progress_error the caller frees with dms_progress_error_free (pass NULL to skip).
+ * - Every function that returns a dms_progress_result writes its outputs only on success and
+ *   takes an `err_out` last: `*err_out` is set to NULL on entry and, on failure, to a new
+ *   dms_progress_error (message, retryability, HTTP status, API code, request id) that the
+ *   caller frees with dms_progress_error_free (pass NULL to skip).
+ * - A number given as 0 (a timeout, an interval, a maximum wait, a body limit) means the
+ *   library's default; no caller needs to know the default's value.
  * - Every handle from a `_new` (or an `_out` parameter) is owned by the caller and released
- *   with its `_free`, which accepts NULL. Using a handle after freeing it is undefined.
+ *   with its `_free`, which accepts NULL. The client is reference counted
+ *   (dms_progress_client_clone); the other handles have a single owner. Using a handle after
+ *   freeing it is undefined.
  * - Strings returned by accessors are owned by the handle they came from and stay valid
- *   until that handle is freed.
+ *   until that handle is freed, unless documented as static.
  * - No function lets a panic cross into C; error text never contains a secret.
  */
 
@@ -25,6 +31,9 @@
 #include <stdint.h>
 
 // The outcome of a fallible function. The numbers are stable across versions.
+//
+// Every function that returns a `dms_progress_result` also takes an `err_out`, through which
+// a failure's detail (message, HTTP status, API code, …) is reachable.
 enum dms_progress_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -32,13 +41,14 @@ enum dms_progress_result
  {
     // Success; outputs were written.
     DMS_PROGRESS_RESULT_OK = 0,
-    // An argument was refused (an empty or malformed id, endpoint or region, a zero timeout).
+    // An argument was refused (an empty or malformed id, endpoint or region).
     DMS_PROGRESS_RESULT_INVALID_ARGUMENT = 1,
     // A required pointer argument was NULL.
     DMS_PROGRESS_RESULT_NULL_PARAMETER = 2,
     // A string argument was not valid UTF-8.
     DMS_PROGRESS_RESULT_INVALID_UTF8 = 3,
-    // The configuration is incomplete or unusable (no credentials, no project id, bad CA file).
+    // The configuration is incomplete or unusable (no credentials, half an access key pair,
+    // no project id, a bad CA file).
     DMS_PROGRESS_RESULT_CONFIG = 4,
     // No complete HTTP answer: connection, TLS or protocol failure, or a body over the limit.
     DMS_PROGRESS_RESULT_TRANSPORT = 5,
@@ -52,7 +62,7 @@ enum dms_progress_result
     DMS_PROGRESS_RESULT_TASK_FAILED = 9,
     // The task did not finish within the maximum wait; the error holds the last progress.
     DMS_PROGRESS_RESULT_WAIT_TIMEOUT = 10,
-    // The caller cancelled (cancel token or callback).
+    // The caller cancelled (cancel token, callback, or `dms_progress_client_cancel_all`).
     DMS_PROGRESS_RESULT_CANCELLED = 11,
     // A bug: a panic inside the library was caught at the boundary.
     DMS_PROGRESS_RESULT_PANIC = 12,
@@ -93,17 +103,22 @@ typedef uint32_t dms_progress_step_status;
 
 // A cancellation flag for `dms_progress_client_get_progress` and `dms_progress_client_wait`.
 //
-// Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`
-// once no call uses it any more. Thread-safe: trigger it from any thread (a signal-handling
-// thread, a UI) while a call on another thread uses it.
+// Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`.
+// A call (or a wait options handle) given the token keeps what it needs of it, so the token
+// may be freed while a call that uses it runs. Thread-safe: trigger it from any thread, or
+// from a signal handler, while calls on other threads use it.
 typedef struct dms_progress_cancel dms_progress_cancel;
 
 // A client: one connection pool, the resolved endpoint, project and credentials.
 //
-// Ownership: created by `dms_progress_client_new`, owned by the caller, released with
-// `dms_progress_client_free`. Thread-safe: any number of threads may call
-// `dms_progress_client_get_progress` and `dms_progress_client_wait` on one client at once;
-// it must not be freed while a call on it is running.
+// Ownership: reference counted. `dms_progress_client_new` returns the first reference,
+// `dms_progress_client_clone` another one, and `dms_progress_client_free` releases one; the
+// client is destroyed (its secrets zeroed) when the last is released. A call holds a
+// reference of its own while it runs, so a client may be freed from another thread while
+// calls on it are running: they finish normally (use `dms_progress_client_cancel_all` first
+// to make them return promptly). The caller must hold a reference when it *starts* a call.
+//
+// Thread-safe: any number of threads may use one client at once.
 typedef struct dms_progress_client dms_progress_client;
 
 // A client configuration under construction.
@@ -111,16 +126,16 @@ typedef struct dms_progress_client dms_progress_client;
 // Ownership: created by `dms_progress_config_new`, owned by the caller, released with
 // `dms_progress_config_free`. Clients built from it copy what they need, so it may be freed
 // (or changed) right after `dms_progress_client_new`. Not thread-safe: do not change it
-// from two threads at once.
+// from two threads at once, nor while another thread builds a client from it.
 typedef struct dms_progress_config dms_progress_config;
 
-// Details of a failed call: result code, message, and for API errors the HTTP status, the
-// service's error code and message, and the request id.
+// Details of a failed call: result code, message, whether a retry may succeed, and for API
+// errors the HTTP status, the service's error code and message, and the request id.
 //
 // Ownership: created by a failing function through its `err_out` parameter; the caller
 // owns it and releases it with `dms_progress_error_free`. Strings and the progress returned
-// by its accessors live as long as the error. Not thread-safe to free while another thread
-// reads it; reading from several threads at once is safe.
+// by its accessors live as long as the error. Immutable: reading it from several threads at
+// once is safe; freeing it while another thread reads it is not.
 typedef struct dms_progress_error dms_progress_error;
 
 // The progress of a task.
@@ -140,10 +155,22 @@ typedef struct dms_progress_progress dms_progress_progress;
 // token, the token itself: do not log them. Immutable; safe to read from several threads.
 typedef struct dms_progress_request dms_progress_request;
 
+// How `dms_progress_client_wait` polls: interval, maximum wait, progress callback and
+// cancel token. Every setting left unset (or set to 0) is the library's default
+// (`progress_core::defaults`); passing NULL options to the wait means all defaults.
+//
+// Ownership: created by `dms_progress_wait_options_new`, owned by the caller, released with
+// `dms_progress_wait_options_free` (a wait copies what it needs when it starts, so the
+// options may be freed or changed once the wait has started). Not thread-safe to change;
+// several waits on several threads may use the same options at once (the callback then
+// runs on each of those threads with the same `userdata`).
+typedef struct dms_progress_wait_options dms_progress_wait_options;
+
 // Called after every successful poll of `dms_progress_client_wait` with the `userdata`
-// given to it and the progress just seen. `progress` is borrowed: valid only during the
-// call; copy what you need. Return true to keep waiting, false to stop the wait (it then
-// returns `DMS_PROGRESS_RESULT_CANCELLED`). Runs on the thread that called the wait.
+// given to `dms_progress_wait_options_set_callback` and the progress just seen. `progress`
+// is borrowed: valid only during the call; copy what you need. Return true to keep
+// waiting, false to stop the wait (it then returns `DMS_PROGRESS_RESULT_CANCELLED`). Runs
+// on the thread that called the wait.
 typedef bool (*dms_progress_progress_callback)(void *userdata,
                                                const struct dms_progress_progress *progress);
 
@@ -156,35 +183,83 @@ extern "C" {
 // Ownership: static string owned by the library; never free it. Thread-safe.
 const char *dms_progress_version(void);
 
+// A new, untriggered cancel token. Never NULL (aborts only if memory runs out). Thread-safe.
+struct dms_progress_cancel *dms_progress_cancel_new(void);
+
+// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`.
+// Idempotent; NULL is ignored. Thread-safe and async-signal-safe.
+void dms_progress_cancel_trigger(const struct dms_progress_cancel *cancel);
+
+// Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe (a
+// NULL check and one atomic load, as `dms_progress_cancel_trigger`).
+bool dms_progress_cancel_is_triggered(const struct dms_progress_cancel *cancel);
+
+// Releases a cancel token. NULL is accepted and ignored. Calls still using the token keep
+// their own reference to it, and can still be cancelled through
+// `dms_progress_client_cancel_all`.
+void dms_progress_cancel_free(struct dms_progress_cancel *cancel);
+
 // Builds a client from `config` (which is only read; it may be freed afterwards). Unset
-// values are resolved from the environment and the profile file.
+// values are resolved from the environment and the profile file; every value is checked
+// here (endpoint, region, ids, that an access key has its secret key, the CA file).
 //
-// On success writes a new client to `*client_out`. On failure returns the result code and,
-// if `err_out` is not NULL, writes an error the caller must free. `*err_out` is set to NULL
-// on entry. Thread-safe.
+// On success writes the client's first reference to `*client_out`. On failure returns the
+// result code and, if `err_out` is not NULL, writes an error the caller must free.
+// `*err_out` is set to NULL on entry. Thread-safe.
 dms_progress_result dms_progress_client_new(const struct dms_progress_config *config,
                                             struct dms_progress_client **client_out,
                                             struct dms_progress_error **err_out);
 
-// Releases a client. NULL is accepted and ignored. No call on it may be running.
+// A new reference to `client` (the same pointer), to be released with
+// `dms_progress_client_free` like the first. NULL for NULL. Thread-safe.
+struct dms_progress_client *dms_progress_client_clone(const struct dms_progress_client *client);
+
+// Releases one reference to a client (see `dms_progress_client`). NULL is accepted and
+// ignored. Calls running on it keep their own reference. Thread-safe.
 void dms_progress_client_free(struct dms_progress_client *client);
 
+// Cancels every call running on this client (on any thread, through any reference): each
+// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, as if its cancel token had been
+// triggered. A cancel token the caller passed to such a call is triggered too: give each
+// call a fresh token if you reuse them. Calls started afterwards are not affected. NULL is
+// ignored. Thread-safe; not async-signal-safe (use a `dms_progress_cancel` in a signal
+// handler).
+void dms_progress_client_cancel_all(const struct dms_progress_client *client);
+
 // The endpoint the client sends to, as resolved at creation (`https://dms.cn-north-4.myhuaweicloud.com`,
-// `http://127.0.0.1:8080`). NULL for NULL.
+// `http://127.0.0.1:8080`; the first of a region's endpoints). NULL for NULL.
 //
-// Lifetime: valid until the client is freed. Thread-safe.
+// Lifetime: valid while the client lives (until its last reference is freed). Thread-safe.
 const char *dms_progress_client_endpoint(const struct dms_progress_client *client);
 
-// The project id the client queries, as resolved at creation (explicit, environment or
-// profile file). NULL for NULL.
+// The project id the client queries, as resolved at creation (explicit, environment,
+// profile file, or looked up in IAM). NULL for NULL.
 //
-// Lifetime: valid until the client is freed. Thread-safe.
+// Lifetime: valid while the client lives. Thread-safe.
 const char *dms_progress_client_project_id(const struct dms_progress_client *client);
 
+// The access key id (AK) the client signed with at creation; NULL with an IAM token, and for
+// NULL. Temporary credentials a service issued are replaced before they expire, with a
+// new AK: this is the first. The secret access key and tokens are never exposed.
+//
+// Lifetime: valid while the client lives. Thread-safe.
+const char *dms_progress_client_access_key_id(const struct dms_progress_client *client);
+
+// Where the client's credentials came from, by the name the library gives every source:
+// `"explicit"`, `"environment"`, `"profile"`, `"oidc"`, `"federation"`, `"pod-identity"`,
+// `"metadata"` or `"iam-token"`. NULL for NULL.
+//
+// Lifetime: valid while the client lives. Thread-safe.
+const char *dms_progress_client_credential_source(const struct dms_progress_client *client);
+
+// Whether the client's credentials expire: issued by a service (refreshed by the client
+// before they do), an access key pair with a security token, or an IAM token. False for
+// NULL. Thread-safe.
+bool dms_progress_client_temporary_credentials(const struct dms_progress_client *client);
+
 // Queries the progress of `task_id` on `instance_id` once, retrying transport errors, 429
-// and 5xx as configured. `cancel` may be NULL; when triggered, the call returns
-// `DMS_PROGRESS_RESULT_CANCELLED` at the next retry pause (an attempt in flight ends by its
-// own timeout).
+// and 5xx as configured. `cancel` may be NULL; when it is triggered (or
+// `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`.
 //
 // On success writes a new progress to `*progress_out` (free it with
 // `dms_progress_progress_free`). On failure returns the result code and, if `err_out` is
@@ -197,11 +272,12 @@ dms_progress_result dms_progress_client_get_progress(const struct dms_progress_c
                                                      struct dms_progress_progress **progress_out,
                                                      struct dms_progress_error **err_out);
 
-// Polls the task every `interval_ms` until it completes, a step fails, `max_wait_ms`
-// passes, `callback` returns false or `cancel` is triggered. Retryable errors (transport,
-// 429, 5xx) back off and poll again until the deadline; other errors end the wait at once.
-// `interval_ms` and `max_wait_ms` must be > 0. `callback`, `userdata` and `cancel` may be
-// NULL. Cancellation is noticed within about 50 ms while sleeping.
+// Polls the task until it completes, a step fails, the maximum wait passes, the callback
+// returns false, or the wait is cancelled (its cancel token, or
+// `dms_progress_client_cancel_all`). `options` may be NULL: every setting at the library's
+// default (see `dms_progress_wait_options`). Retryable errors (transport, 429, 5xx) back
+// off and poll again until the deadline; other errors end the wait at once. Cancellation
+// is noticed within about 50 ms while sleeping.
 //
 // On completion writes the final progress to `*progress_out` (caller frees). A failed step
 // returns `DMS_PROGRESS_RESULT_TASK_FAILED`, the deadline `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`;
@@ -210,135 +286,151 @@ dms_progress_result dms_progress_client_get_progress(const struct dms_progress_c
 dms_progress_result dms_progress_client_wait(const struct dms_progress_client *client,
                                              const char *instance_id,
                                              const char *task_id,
-                                             uint64_t interval_ms,
-                                             uint64_t max_wait_ms,
-                                             dms_progress_progress_callback callback,
-                                             void *userdata,
-                                             const struct dms_progress_cancel *cancel,
+                                             const struct dms_progress_wait_options *options,
                                              struct dms_progress_progress **progress_out,
                                              struct dms_progress_error **err_out);
 
-// A new, untriggered cancel token. Never NULL (aborts only if memory runs out).
-struct dms_progress_cancel *dms_progress_cancel_new(void);
-
-// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`.
-// Idempotent; NULL is ignored. Thread-safe and async-signal-safe (one atomic store).
-void dms_progress_cancel_trigger(const struct dms_progress_cancel *cancel);
-
-// Whether the token was triggered (false for NULL). Thread-safe.
-bool dms_progress_cancel_is_triggered(const struct dms_progress_cancel *cancel);
-
-// Releases a cancel token. NULL is accepted and ignored. No call may still be using it.
-void dms_progress_cancel_free(struct dms_progress_cancel *cancel);
-
-// A new configuration with the defaults: connect timeout 10 s, attempt timeout 30 s,
-// 2 retries, 1 MiB body limit, TLS verification on, proxy from the environment, and unset
-// endpoint, project and credentials falling back to the `HUAWEICLOUD_SDK_*` environment
-// variables and the credentials profile file. Never NULL (aborts only if memory runs out).
+// A new configuration with the library's defaults (see `progress_core::defaults`: connect
+// and attempt timeouts, retries, body limit), TLS verification on, proxy from the
+// environment, and unset endpoint, project and credentials falling back to the
+// `HUAWEICLOUD_SDK_*` environment variables and the credentials profile file. Never NULL
+// (aborts only if memory runs out). Thread-safe.
 struct dms_progress_config *dms_progress_config_new(void);
 
-// Releases a configuration. NULL is accepted and ignored.
+// Releases a configuration. NULL is accepted and ignored. Secrets it holds are zeroed.
 void dms_progress_config_free(struct dms_progress_config *config);
 
 // Sets an explicit endpoint (`https://host[:port]`, `http://127.0.0.1:8080`; no scheme means
-// https). Wins over the region. Validated by `dms_progress_client_new`.
+// https). Wins over the region. Checked by `dms_progress_client_new`.
+//
+// Fails only for NULL arguments or invalid UTF-8; `*err_out` is set to NULL on entry and,
+// on failure, to a new error (pass NULL to skip). The same holds for every setter.
 dms_progress_result dms_progress_config_set_endpoint(struct dms_progress_config *config,
-                                                     const char *endpoint);
+                                                     const char *endpoint,
+                                                     struct dms_progress_error **err_out);
 
 // Sets the region (`cn-north-4`); its endpoint comes from the official table or the
-// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` variable. Validated by `dms_progress_client_new`.
+// `HUAWEICLOUD_SDK_REGION_KAFKA_{REGION}` variable. Checked by `dms_progress_client_new`.
 dms_progress_result dms_progress_config_set_region(struct dms_progress_config *config,
-                                                   const char *region);
+                                                   const char *region,
+                                                   struct dms_progress_error **err_out);
 
 // Sets the project id (else `HUAWEICLOUD_SDK_PROJECT_ID`, else the profile file).
 dms_progress_result dms_progress_config_set_project_id(struct dms_progress_config *config,
-                                                       const char *project_id);
+                                                       const char *project_id,
+                                                       struct dms_progress_error **err_out);
 
-// Sets the access key pair. The SK is copied into memory that is zeroed when the
-// configuration (and any client built from it) is freed; the caller may wipe its own copy
-// right after this call.
-dms_progress_result dms_progress_config_set_credentials(struct dms_progress_config *config,
-                                                        const char *ak,
-                                                        const char *sk);
+// Sets the access key id (AK) of the access key pair. Give the secret access key with
+// `dms_progress_config_set_secret_access_key`: `dms_progress_client_new` refuses half a
+// pair (`DMS_PROGRESS_RESULT_CONFIG`, naming the missing half). An empty string is unset.
+dms_progress_result dms_progress_config_set_access_key_id(struct dms_progress_config *config,
+                                                          const char *access_key_id,
+                                                          struct dms_progress_error **err_out);
 
-// Sets the security token of temporary credentials (signed as `X-Security-Token`).
+// Sets the secret access key (SK) of the access key pair. It is copied into memory that is
+// zeroed when the configuration (and any client built from it) is freed; the caller may
+// wipe its own copy right after this call. An empty string is unset.
+dms_progress_result dms_progress_config_set_secret_access_key(struct dms_progress_config *config,
+                                                              const char *secret_access_key,
+                                                              struct dms_progress_error **err_out);
+
+// Sets the security token of temporary credentials (signed as `X-Security-Token`), zeroed
+// on free like the secret access key.
 dms_progress_result dms_progress_config_set_security_token(struct dms_progress_config *config,
-                                                           const char *token);
+                                                           const char *security_token,
+                                                           struct dms_progress_error **err_out);
 
-// Sets an IAM token, sent as `X-Auth-Token` instead of signing.
+// Sets an IAM token, sent as `X-Auth-Token` instead of signing; zeroed on free.
 dms_progress_result dms_progress_config_set_iam_token(struct dms_progress_config *config,
-                                                      const char *token);
+                                                      const char *iam_token,
+                                                      struct dms_progress_error **err_out);
 
-// Sets the connect timeout in milliseconds (> 0; default 10000).
+// Sets the connect timeout in milliseconds; 0 means the library's default.
 dms_progress_result dms_progress_config_set_connect_timeout_ms(struct dms_progress_config *config,
-                                                               uint64_t timeout_ms);
+                                                               uint64_t timeout_ms,
+                                                               struct dms_progress_error **err_out);
 
-// Sets the deadline of one attempt in milliseconds, from connect to the last body byte
-// (> 0; default 30000).
+// Sets the deadline of one attempt in milliseconds, from connect to the last body byte;
+// 0 means the library's default.
 dms_progress_result dms_progress_config_set_timeout_ms(struct dms_progress_config *config,
-                                                       uint64_t timeout_ms);
+                                                       uint64_t timeout_ms,
+                                                       struct dms_progress_error **err_out);
 
-// Sets how many times a failed attempt is retried on transport errors, 429 and 5xx
-// (default 2; 0 disables retries).
+// Sets how many times a failed attempt is retried on transport errors, 429 and 5xx. 0
+// disables retries; not calling this keeps the library's default.
 dms_progress_result dms_progress_config_set_retries(struct dms_progress_config *config,
-                                                    uint32_t retries);
+                                                    uint32_t retries,
+                                                    struct dms_progress_error **err_out);
 
-// Sets the largest response body accepted, in bytes (> 0; default 1048576).
+// Sets the largest response body accepted, in bytes; 0 means the library's default.
 dms_progress_result dms_progress_config_set_max_body_bytes(struct dms_progress_config *config,
-                                                           uint64_t max_bytes);
+                                                           uint64_t max_bytes,
+                                                           struct dms_progress_error **err_out);
 
 // Trusts the CA certificates of this PEM file instead of the built-in Mozilla roots.
 // Read by `dms_progress_client_new`.
 dms_progress_result dms_progress_config_set_ca_file(struct dms_progress_config *config,
-                                                    const char *path);
+                                                    const char *ca_file,
+                                                    struct dms_progress_error **err_out);
 
 // Disables TLS certificate verification when `insecure` is true. Dangerous: for test
 // gateways only.
 dms_progress_result dms_progress_config_set_insecure(struct dms_progress_config *config,
-                                                     bool insecure);
+                                                     bool insecure,
+                                                     struct dms_progress_error **err_out);
 
 // Sets the proxy URL (`http://[user:pw@]host:port`, `socks5://host:port`). An empty string
 // means no proxy at all; by default the `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and
 // `NO_PROXY` variables decide.
 dms_progress_result dms_progress_config_set_proxy(struct dms_progress_config *config,
-                                                  const char *proxy_url);
+                                                  const char *proxy_url,
+                                                  struct dms_progress_error **err_out);
 
 // When false, unset values are not looked up in the environment or the profile file
 // (default true).
 dms_progress_result dms_progress_config_set_use_environment(struct dms_progress_config *config,
-                                                            bool use_environment);
+                                                            bool use_environment,
+                                                            struct dms_progress_error **err_out);
 
 // Releases an error. NULL is accepted and ignored. Using `err` after this is undefined.
 void dms_progress_error_free(struct dms_progress_error *err);
 
-// The result code this error was returned with (`DMS_PROGRESS_RESULT_PANIC` for NULL).
+// The result code this error was returned with (`DMS_PROGRESS_RESULT_NULL_PARAMETER` for
+// NULL). Thread-safe.
 dms_progress_result dms_progress_error_result(const struct dms_progress_error *err);
 
-// A human-readable, single-line message (never contains a secret). For API errors:
-// `HTTP 401 APIGW.0301: <message> (request id <id>)`.
+// A human-readable, single-line message naming what was wrong (never contains a secret).
+// For API errors: `HTTP 401 APIGW.0301: <message> (request id <id>)`.
 //
-// Lifetime: valid until the error is freed. NULL if `err` is NULL.
+// Lifetime: valid until the error is freed. NULL if `err` is NULL. Thread-safe.
 const char *dms_progress_error_message(const struct dms_progress_error *err);
 
-// The HTTP status of an API error (`DMS_PROGRESS_RESULT_API`); 0 for every other error.
+// Whether sending the same request again may succeed: transport errors other than TLS and
+// an oversized body, timeouts, HTTP 429 and 5xx. The client has already retried these as
+// configured (`dms_progress_config_set_retries`); this tells a caller deciding whether to
+// try again later. False for NULL. Thread-safe.
+bool dms_progress_error_is_retryable(const struct dms_progress_error *err);
+
+// The HTTP status of an API error (`DMS_PROGRESS_RESULT_API`); 0 for every other error and
+// for NULL. Thread-safe.
 uint16_t dms_progress_error_http_status(const struct dms_progress_error *err);
 
 // The service's error code (`APIGW.0301`, `DMS.00404022`, or the HTTP status as text when the
 // body had none). NULL for errors that are not API errors.
 //
-// Lifetime: valid until the error is freed.
+// Lifetime: valid until the error is freed. Thread-safe.
 const char *dms_progress_error_api_code(const struct dms_progress_error *err);
 
 // The service's error message (or the raw body text, bounded). NULL for errors that are not
 // API errors.
 //
-// Lifetime: valid until the error is freed.
+// Lifetime: valid until the error is freed. Thread-safe.
 const char *dms_progress_error_api_message(const struct dms_progress_error *err);
 
 // The `X-Request-Id` of the response that caused the error (what support asks for); NULL
 // when there was no response or it had none.
 //
-// Lifetime: valid until the error is freed.
+// Lifetime: valid until the error is freed. Thread-safe.
 const char *dms_progress_error_request_id(const struct dms_progress_error *err);
 
 // The progress attached to the error: the failing progress for
@@ -346,10 +438,12 @@ const char *dms_progress_error_request_id(const struct dms_progress_error *err);
 // `DMS_PROGRESS_RESULT_WAIT_TIMEOUT` (if any poll succeeded); NULL otherwise.
 //
 // Ownership: borrowed from the error; valid until the error is freed; do not free it.
+// Thread-safe.
 const struct dms_progress_progress *dms_progress_error_progress(const struct dms_progress_error *err);
 
 // For `DMS_PROGRESS_RESULT_TASK_FAILED`: writes the failed step's index to `*step_out` and
 // returns true. Returns false (writing nothing) for other errors or NULL arguments.
+// Thread-safe.
 bool dms_progress_error_failed_step(const struct dms_progress_error *err,
                                     size_t *step_out);
 
@@ -384,7 +478,7 @@ const char *dms_progress_progress_step_name(const struct dms_progress_progress *
                                             size_t index);
 
 // State of step `index`; `DMS_PROGRESS_STEP_STATUS_OTHER` for unknown wire text (read it
-// with `dms_progress_progress_step_status_text`) and for an index out of range.
+// with `dms_progress_progress_step_status_text`), for an index out of range and for NULL.
 dms_progress_step_status dms_progress_progress_step_status(const struct dms_progress_progress *progress,
                                                            size_t index);
 
@@ -428,6 +522,13 @@ bool dms_progress_progress_is_complete(const struct dms_progress_progress *progr
 // failed; false (writing nothing) otherwise or for NULL arguments.
 bool dms_progress_progress_failed_step(const struct dms_progress_progress *progress,
                                        size_t *index_out);
+
+// Returns true and writes the index of the step running now (the first `IN_PROGRESS` step)
+// to `*index_out`; false (writing nothing) when no step is running (between two steps,
+// before the first, after the last) or for NULL arguments. This is the one definition of
+// "current step" every binding reports.
+bool dms_progress_progress_current_step(const struct dms_progress_progress *progress,
+                                        size_t *index_out);
 
 // Builds the signed `GET .../progress` request for `instance_id` and `task_id`, as signed at
 // `unix_seconds` (seconds since the Unix epoch, UTC; the gateway refuses a time more than
@@ -484,6 +585,41 @@ dms_progress_result dms_progress_decode_response(uint16_t status,
                                                  size_t body_len,
                                                  struct dms_progress_progress **progress_out,
                                                  struct dms_progress_error **err_out);
+
+// New wait options, every setting at the library's default. Never NULL (aborts only if
+// memory runs out). Thread-safe.
+struct dms_progress_wait_options *dms_progress_wait_options_new(void);
+
+// Releases wait options. NULL is accepted and ignored.
+void dms_progress_wait_options_free(struct dms_progress_wait_options *options);
+
+// Sets the delay between polls while the task progresses, in milliseconds; 0 means the
+// library's default. Retryable errors back off on their own schedule (`Retry-After` wins).
+//
+// Fails only for NULL `options`; `*err_out` is set to NULL on entry and, on failure, to a
+// new error (pass NULL to skip). The same holds for every wait options setter.
+dms_progress_result dms_progress_wait_options_set_interval_ms(struct dms_progress_wait_options *options,
+                                                              uint64_t interval_ms,
+                                                              struct dms_progress_error **err_out);
+
+// Sets how long the wait lasts before it gives up with `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`,
+// in milliseconds; 0 means the library's default.
+dms_progress_result dms_progress_wait_options_set_max_wait_ms(struct dms_progress_wait_options *options,
+                                                              uint64_t max_wait_ms,
+                                                              struct dms_progress_error **err_out);
+
+// Sets the callback run after every successful poll, and the `userdata` passed to it (both
+// may be NULL: no callback). `userdata` is the caller's; the library never reads it.
+dms_progress_result dms_progress_wait_options_set_callback(struct dms_progress_wait_options *options,
+                                                           dms_progress_progress_callback callback,
+                                                           void *userdata,
+                                                           struct dms_progress_error **err_out);
+
+// Sets the cancel token the wait watches (NULL: none). The options keep their own
+// reference to the token, so `cancel` may be freed before them.
+dms_progress_result dms_progress_wait_options_set_cancel(struct dms_progress_wait_options *options,
+                                                         const struct dms_progress_cancel *cancel,
+                                                         struct dms_progress_error **err_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -64,11 +64,12 @@ static dms_progress_config *make_config(void) {
         exit(2);
     }
     dms_progress_config *c = dms_progress_config_new();
-    dms_progress_config_set_endpoint(c, g_endpoint);
-    dms_progress_config_set_project_id(c, g_project);
-    dms_progress_config_set_credentials(c, ak, sk);
-    dms_progress_config_set_proxy(c, "");
-    dms_progress_config_set_use_environment(c, false);
+    dms_progress_config_set_endpoint(c, g_endpoint, NULL);
+    dms_progress_config_set_project_id(c, g_project, NULL);
+    dms_progress_config_set_access_key_id(c, ak, NULL);
+    dms_progress_config_set_secret_access_key(c, sk, NULL);
+    dms_progress_config_set_proxy(c, "", NULL);
+    dms_progress_config_set_use_environment(c, false, NULL);
     return c;
 }
 

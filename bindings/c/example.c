@@ -52,15 +52,21 @@ int main(int argc, char **argv) {
     dms_progress_config *config = dms_progress_config_new();
     const char *endpoint = getenv("DMS_ENDPOINT");
     const char *region = getenv("DMS_REGION");
+    dms_progress_error *err = NULL;
+    dms_progress_result rc = DMS_PROGRESS_RESULT_OK;
     if (endpoint) {
-        dms_progress_config_set_endpoint(config, endpoint);
+        rc = dms_progress_config_set_endpoint(config, endpoint, &err);
     } else if (region) {
-        dms_progress_config_set_region(config, region);
+        rc = dms_progress_config_set_region(config, region, &err);
+    }
+    if (rc != DMS_PROGRESS_RESULT_OK) {
+        print_error("configuring the client", rc, err);
+        dms_progress_config_free(config);
+        return 1;
     }
 
     dms_progress_client *client = NULL;
-    dms_progress_error *err = NULL;
-    dms_progress_result rc = dms_progress_client_new(config, &client, &err);
+    rc = dms_progress_client_new(config, &client, &err);
     dms_progress_config_free(config); /* the client keeps its own copy */
     if (rc != DMS_PROGRESS_RESULT_OK) {
         print_error("creating the client", rc, err);
@@ -81,9 +87,13 @@ int main(int argc, char **argv) {
     print_progress(progress);
     dms_progress_progress_free(progress);
 
-    /* Poll every 2 s for at most 10 minutes. */
-    rc = dms_progress_client_wait(client, argv[1], argv[2], 2000, 600000, on_progress, NULL, NULL,
-                                  &progress, &err);
+    /* Poll every 2 s for at most 10 minutes; what is not set keeps the library's default. */
+    dms_progress_wait_options *options = dms_progress_wait_options_new();
+    dms_progress_wait_options_set_interval_ms(options, 2000, NULL);
+    dms_progress_wait_options_set_max_wait_ms(options, 600000, NULL);
+    dms_progress_wait_options_set_callback(options, on_progress, NULL, NULL);
+    rc = dms_progress_client_wait(client, argv[1], argv[2], options, &progress, &err);
+    dms_progress_wait_options_free(options);
     if (rc == DMS_PROGRESS_RESULT_TASK_FAILED) {
         size_t step = 0;
         dms_progress_error_failed_step(err, &step);

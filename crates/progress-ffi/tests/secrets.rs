@@ -496,21 +496,23 @@ fn c_api_error_strings_show_no_secret() {
     for endpoint in [format!("http://{gw}"), emu.endpoint(), dead] {
         for iam in [false, true] {
             let c = |s: &str| CString::new(s).unwrap();
+            let null_mut = std::ptr::null_mut;
             let cfg = dms_progress_config_new();
             // SAFETY: valid handles and NUL-terminated strings that outlive each call.
             unsafe {
                 assert_eq!(
-                    dms_progress_config_set_use_environment(cfg, false),
+                    dms_progress_config_set_use_environment(cfg, false, null_mut()),
                     dms_progress_result::Ok
                 );
-                dms_progress_config_set_endpoint(cfg, c(&endpoint).as_ptr());
-                dms_progress_config_set_project_id(cfg, c(PROJECT).as_ptr());
-                dms_progress_config_set_retries(cfg, 0);
+                dms_progress_config_set_endpoint(cfg, c(&endpoint).as_ptr(), null_mut());
+                dms_progress_config_set_project_id(cfg, c(PROJECT).as_ptr(), null_mut());
+                dms_progress_config_set_retries(cfg, 0, null_mut());
                 if iam {
-                    dms_progress_config_set_iam_token(cfg, c(IAM).as_ptr());
+                    dms_progress_config_set_iam_token(cfg, c(IAM).as_ptr(), null_mut());
                 } else {
-                    dms_progress_config_set_credentials(cfg, c("CANARYAK").as_ptr(), c(SK).as_ptr());
-                    dms_progress_config_set_security_token(cfg, c(TOKEN).as_ptr());
+                    dms_progress_config_set_access_key_id(cfg, c("CANARYAK").as_ptr(), null_mut());
+                    dms_progress_config_set_secret_access_key(cfg, c(SK).as_ptr(), null_mut());
+                    dms_progress_config_set_security_token(cfg, c(TOKEN).as_ptr(), null_mut());
                 }
                 let mut client = std::ptr::null_mut();
                 let mut err = std::ptr::null_mut();

@@ -2,24 +2,30 @@
 
 use std::ffi::{c_char, CString};
 use std::ptr;
+use std::sync::OnceLock;
 
-use super::boundary::{c_text, guard_value};
+use super::boundary::{c_text, ffi_boundary, free_box, opt_ptr, try_out, try_ref};
 use super::progress::dms_progress_progress;
 use progress_client::{Error, TransportKind};
 
 /// The outcome of a fallible function. The numbers are stable across versions.
+///
+/// Every function that returns a `dms_progress_result` also takes an `err_out`, through which
+/// a failure's detail (message, HTTP status, API code, …) is reachable.
 #[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter, strum::FromRepr, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum dms_progress_result {
     /// Success; outputs were written.
     Ok = 0,
-    /// An argument was refused (an empty or malformed id, endpoint or region, a zero timeout).
+    /// An argument was refused (an empty or malformed id, endpoint or region).
     InvalidArgument = 1,
     /// A required pointer argument was NULL.
     NullParameter = 2,
     /// A string argument was not valid UTF-8.
     InvalidUtf8 = 3,
-    /// The configuration is incomplete or unusable (no credentials, no project id, bad CA file).
+    /// The configuration is incomplete or unusable (no credentials, half an access key pair,
+    /// no project id, a bad CA file).
     Config = 4,
     /// No complete HTTP answer: connection, TLS or protocol failure, or a body over the limit.
     Transport = 5,
@@ -33,16 +39,38 @@ pub enum dms_progress_result {
     TaskFailed = 9,
     /// The task did not finish within the maximum wait; the error holds the last progress.
     WaitTimeout = 10,
-    /// The caller cancelled (cancel token or callback).
+    /// The caller cancelled (cancel token, callback, or `dms_progress_client_cancel_all`).
     Cancelled = 11,
     /// A bug: a panic inside the library was caught at the boundary.
     Panic = 12,
+}
+
+impl dms_progress_result {
+    /// The symbolic name, as the header spells it (`DMS_PROGRESS_RESULT_TIMEOUT`), as a C
+    /// string. Derived from the enum itself, so the names cannot drift from the codes.
+    fn c_name(self) -> &'static CString {
+        static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            use strum::IntoEnumIterator;
+            dms_progress_result::iter()
+                .enumerate()
+                .map(|(i, code)| {
+                    // `from_repr` below indexes this table by the discriminant.
+                    assert_eq!(i, code as usize, "result codes are numbered from 0 without gaps");
+                    let suffix: &'static str = code.into();
+                    CString::new(format!("DMS_PROGRESS_RESULT_{suffix}")).expect("no NUL in a name")
+                })
+                .collect()
+        });
+        &names[self as usize]
+    }
 }
 
 /// Everything an error handle carries, built on the Rust side.
 pub(crate) struct ErrorDetail {
     pub result: dms_progress_result,
     pub message: String,
+    pub retryable: bool,
     pub http_status: u16,
     pub api_code: Option<String>,
     pub api_message: Option<String>,
@@ -56,6 +84,7 @@ impl ErrorDetail {
         ErrorDetail {
             result,
             message: message.into(),
+            retryable: false,
             http_status: 0,
             api_code: None,
             api_message: None,
@@ -64,33 +93,44 @@ impl ErrorDetail {
             failed_step: None,
         }
     }
+
+    pub fn panicked() -> Self {
+        ErrorDetail::simple(
+            dms_progress_result::Panic,
+            "internal error: a panic was caught at the C boundary",
+        )
+    }
 }
 
 impl From<Error> for ErrorDetail {
     fn from(e: Error) -> Self {
         use dms_progress_result as R;
-        let message = e.to_string();
-        let request_id = e.request_id().map(str::to_owned);
-        let mut d = match &e {
-            Error::InvalidArgument(_) => ErrorDetail::simple(R::InvalidArgument, ""),
-            Error::Config(_) => ErrorDetail::simple(R::Config, ""),
+        // Exhaustive on purpose: a new Rust error cannot ship without its result code.
+        let result = match &e {
+            Error::InvalidArgument(_) => R::InvalidArgument,
+            Error::Config(_) => R::Config,
             Error::Transport {
                 kind: TransportKind::Timeout,
                 ..
-            } => ErrorDetail::simple(R::Timeout, ""),
-            Error::Transport { .. } => ErrorDetail::simple(R::Transport, ""),
-            Error::Api(a) => ErrorDetail {
-                http_status: a.status,
-                api_code: Some(a.error_code.clone()),
-                api_message: Some(a.error_msg.clone()),
-                ..ErrorDetail::simple(R::Api, "")
-            },
-            Error::Decode { .. } => ErrorDetail::simple(R::Decode, ""),
-            Error::TaskFailed { .. } => ErrorDetail::simple(R::TaskFailed, ""),
-            Error::WaitTimeout { .. } => ErrorDetail::simple(R::WaitTimeout, ""),
-            Error::Cancelled => ErrorDetail::simple(R::Cancelled, ""),
+            } => R::Timeout,
+            Error::Transport { .. } => R::Transport,
+            Error::Api(_) => R::Api,
+            Error::Decode { .. } => R::Decode,
+            Error::TaskFailed { .. } => R::TaskFailed,
+            Error::WaitTimeout { .. } => R::WaitTimeout,
+            Error::Cancelled => R::Cancelled,
+        };
+        let mut d = ErrorDetail {
+            retryable: e.is_retryable(),
+            request_id: e.request_id().map(str::to_owned),
+            ..ErrorDetail::simple(result, e.to_string())
         };
         match e {
+            Error::Api(a) => {
+                d.http_status = a.status;
+                d.api_code = Some(a.error_code);
+                d.api_message = Some(a.error_msg);
+            }
             Error::TaskFailed { progress, step } => {
                 d.progress = Some(*progress);
                 d.failed_step = Some(step);
@@ -98,22 +138,21 @@ impl From<Error> for ErrorDetail {
             Error::WaitTimeout { last, .. } => d.progress = last.map(|p| *p),
             _ => {}
         }
-        d.message = message;
-        d.request_id = request_id;
         d
     }
 }
 
-/// Details of a failed call: result code, message, and for API errors the HTTP status, the
-/// service's error code and message, and the request id.
+/// Details of a failed call: result code, message, whether a retry may succeed, and for API
+/// errors the HTTP status, the service's error code and message, and the request id.
 ///
 /// Ownership: created by a failing function through its `err_out` parameter; the caller
 /// owns it and releases it with `dms_progress_error_free`. Strings and the progress returned
-/// by its accessors live as long as the error. Not thread-safe to free while another thread
-/// reads it; reading from several threads at once is safe.
+/// by its accessors live as long as the error. Immutable: reading it from several threads at
+/// once is safe; freeing it while another thread reads it is not.
 pub struct dms_progress_error {
     result: dms_progress_result,
     message: CString,
+    retryable: bool,
     http_status: u16,
     api_code: Option<CString>,
     api_message: Option<CString>,
@@ -127,6 +166,7 @@ impl From<ErrorDetail> for dms_progress_error {
         dms_progress_error {
             result: d.result,
             message: c_text(&d.message),
+            retryable: d.retryable,
             http_status: d.http_status,
             api_code: d.api_code.as_deref().map(c_text),
             api_message: d.api_message.as_deref().map(c_text),
@@ -137,83 +177,86 @@ impl From<ErrorDetail> for dms_progress_error {
     }
 }
 
-fn opt_ptr(s: &Option<CString>) -> *const c_char {
-    s.as_ref().map_or(ptr::null(), |s| s.as_ptr())
-}
-
 /// Releases an error. NULL is accepted and ignored. Using `err` after this is undefined.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_free(err: *mut dms_progress_error) {
-    guard_value((), || {
-        if !err.is_null() {
-            // SAFETY: `err` came from Box::into_raw in this library and is freed once.
-            drop(unsafe { Box::from_raw(err) });
-        }
-    })
+    ffi_boundary! {
+        // SAFETY: NULL or an error from this library, freed once.
+        unsafe { free_box(err) }
+    }
 }
 
-/// The result code this error was returned with (`DMS_PROGRESS_RESULT_PANIC` for NULL).
+/// The result code this error was returned with (`DMS_PROGRESS_RESULT_NULL_PARAMETER` for
+/// NULL). Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_result(err: *const dms_progress_error) -> dms_progress_result {
-    // SAFETY: NULL or a live error handle.
-    guard_value(dms_progress_result::Panic, || {
-        unsafe { err.as_ref() }.map_or(dms_progress_result::Panic, |e| e.result)
-    })
+    ffi_boundary! {
+        try_ref!(err).result
+    }
 }
 
-/// A human-readable, single-line message (never contains a secret). For API errors:
-/// `HTTP 401 APIGW.0301: <message> (request id <id>)`.
+/// A human-readable, single-line message naming what was wrong (never contains a secret).
+/// For API errors: `HTTP 401 APIGW.0301: <message> (request id <id>)`.
 ///
-/// Lifetime: valid until the error is freed. NULL if `err` is NULL.
+/// Lifetime: valid until the error is freed. NULL if `err` is NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_message(err: *const dms_progress_error) -> *const c_char {
-    // SAFETY: NULL or a live error handle.
-    guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| e.message.as_ptr())
-    })
+    ffi_boundary! {
+        try_ref!(err).message.as_ptr()
+    }
 }
 
-/// The HTTP status of an API error (`DMS_PROGRESS_RESULT_API`); 0 for every other error.
+/// Whether sending the same request again may succeed: transport errors other than TLS and
+/// an oversized body, timeouts, HTTP 429 and 5xx. The client has already retried these as
+/// configured (`dms_progress_config_set_retries`); this tells a caller deciding whether to
+/// try again later. False for NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_error_is_retryable(err: *const dms_progress_error) -> bool {
+    ffi_boundary! {
+        try_ref!(err).retryable
+    }
+}
+
+/// The HTTP status of an API error (`DMS_PROGRESS_RESULT_API`); 0 for every other error and
+/// for NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_http_status(err: *const dms_progress_error) -> u16 {
-    // SAFETY: NULL or a live error handle.
-    guard_value(0, || unsafe { err.as_ref() }.map_or(0, |e| e.http_status))
+    ffi_boundary! {
+        try_ref!(err).http_status
+    }
 }
 
 /// The service's error code (`APIGW.0301`, `DMS.00404022`, or the HTTP status as text when the
 /// body had none). NULL for errors that are not API errors.
 ///
-/// Lifetime: valid until the error is freed.
+/// Lifetime: valid until the error is freed. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_api_code(err: *const dms_progress_error) -> *const c_char {
-    // SAFETY: NULL or a live error handle.
-    guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| opt_ptr(&e.api_code))
-    })
+    ffi_boundary! {
+        opt_ptr(&try_ref!(err).api_code)
+    }
 }
 
 /// The service's error message (or the raw body text, bounded). NULL for errors that are not
 /// API errors.
 ///
-/// Lifetime: valid until the error is freed.
+/// Lifetime: valid until the error is freed. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_api_message(err: *const dms_progress_error) -> *const c_char {
-    // SAFETY: NULL or a live error handle.
-    guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| opt_ptr(&e.api_message))
-    })
+    ffi_boundary! {
+        opt_ptr(&try_ref!(err).api_message)
+    }
 }
 
 /// The `X-Request-Id` of the response that caused the error (what support asks for); NULL
 /// when there was no response or it had none.
 ///
-/// Lifetime: valid until the error is freed.
+/// Lifetime: valid until the error is freed. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_request_id(err: *const dms_progress_error) -> *const c_char {
-    // SAFETY: NULL or a live error handle.
-    guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }.map_or(ptr::null(), |e| opt_ptr(&e.request_id))
-    })
+    ffi_boundary! {
+        opt_ptr(&try_ref!(err).request_id)
+    }
 }
 
 /// The progress attached to the error: the failing progress for
@@ -221,39 +264,38 @@ pub extern "C" fn dms_progress_error_request_id(err: *const dms_progress_error) 
 /// `DMS_PROGRESS_RESULT_WAIT_TIMEOUT` (if any poll succeeded); NULL otherwise.
 ///
 /// Ownership: borrowed from the error; valid until the error is freed; do not free it.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_progress(
     err: *const dms_progress_error,
 ) -> *const dms_progress_progress {
-    // SAFETY: NULL or a live error handle.
-    guard_value(ptr::null(), || {
-        unsafe { err.as_ref() }
-            .and_then(|e| e.progress.as_deref())
+    ffi_boundary! {
+        try_ref!(err)
+            .progress
+            .as_deref()
             .map_or(ptr::null(), |p| p as *const dms_progress_progress)
-    })
+    }
 }
 
 /// For `DMS_PROGRESS_RESULT_TASK_FAILED`: writes the failed step's index to `*step_out` and
 /// returns true. Returns false (writing nothing) for other errors or NULL arguments.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_error_failed_step(
     err: *const dms_progress_error,
     step_out: *mut usize,
 ) -> bool {
-    guard_value(false, || {
-        // SAFETY: NULL or a live error handle.
-        match (
-            unsafe { err.as_ref() }.and_then(|e| e.failed_step),
-            step_out.is_null(),
-        ) {
-            (Some(i), false) => {
-                // SAFETY: non-NULL and writable per the header.
-                unsafe { *step_out = i };
+    ffi_boundary! {
+        let err = try_ref!(err);
+        let step_out = try_out!(step_out);
+        match err.failed_step {
+            Some(i) => {
+                step_out.write(i);
                 true
             }
-            _ => false,
+            None => false,
         }
-    })
+    }
 }
 
 /// The symbolic name of a result code (`"DMS_PROGRESS_RESULT_TIMEOUT"`), or
@@ -262,21 +304,34 @@ pub extern "C" fn dms_progress_error_failed_step(
 /// Ownership: static string; never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_result_name(result: u32) -> *const c_char {
-    let name: &'static str = match result {
-        0 => "DMS_PROGRESS_RESULT_OK\0",
-        1 => "DMS_PROGRESS_RESULT_INVALID_ARGUMENT\0",
-        2 => "DMS_PROGRESS_RESULT_NULL_PARAMETER\0",
-        3 => "DMS_PROGRESS_RESULT_INVALID_UTF8\0",
-        4 => "DMS_PROGRESS_RESULT_CONFIG\0",
-        5 => "DMS_PROGRESS_RESULT_TRANSPORT\0",
-        6 => "DMS_PROGRESS_RESULT_TIMEOUT\0",
-        7 => "DMS_PROGRESS_RESULT_API\0",
-        8 => "DMS_PROGRESS_RESULT_DECODE\0",
-        9 => "DMS_PROGRESS_RESULT_TASK_FAILED\0",
-        10 => "DMS_PROGRESS_RESULT_WAIT_TIMEOUT\0",
-        11 => "DMS_PROGRESS_RESULT_CANCELLED\0",
-        12 => "DMS_PROGRESS_RESULT_PANIC\0",
-        _ => "DMS_PROGRESS_RESULT_UNKNOWN\0",
-    };
-    name.as_ptr().cast()
+    ffi_boundary! {
+        match dms_progress_result::from_repr(result) {
+            Some(code) => code.c_name().as_ptr(),
+            None => c"DMS_PROGRESS_RESULT_UNKNOWN".as_ptr(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+    use strum::IntoEnumIterator;
+
+    fn name(code: u32) -> &'static str {
+        // SAFETY: static NUL-terminated strings.
+        unsafe { CStr::from_ptr(dms_progress_result_name(code)) }
+            .to_str()
+            .unwrap()
+    }
+
+    #[test]
+    fn names_follow_the_enum() {
+        assert_eq!(name(0), "DMS_PROGRESS_RESULT_OK");
+        assert_eq!(name(3), "DMS_PROGRESS_RESULT_INVALID_UTF8");
+        assert_eq!(name(9), "DMS_PROGRESS_RESULT_TASK_FAILED");
+        let last = dms_progress_result::iter().next_back().unwrap() as u32;
+        assert_eq!(name(last + 1), "DMS_PROGRESS_RESULT_UNKNOWN");
+        assert_eq!(name(u32::MAX), "DMS_PROGRESS_RESULT_UNKNOWN");
+    }
 }

@@ -1,9 +1,12 @@
 //! The `extern "C"` API, declared in `include/dms_progress.h`.
 //!
-//! Conventions, after rustls-ffi: one prefix (`dms_progress_`); opaque handles created by
-//! `_new` and released by `_free` (which accepts NULL); fallible functions return a
-//! [`dms_progress_result`] and write outputs only on success; every export runs inside a
-//! panic boundary and checks every pointer and string before use.
+//! Conventions, after rustls-ffi (and written down for users in `docs/c-api.md`): one
+//! prefix (`dms_progress_`); opaque handles created by `_new` and released by `_free` (which
+//! accepts NULL), Box-owned except the client, which is reference counted; fallible
+//! functions return a [`dms_progress_result`], take an `err_out`, and write outputs only on
+//! success; every export's body is a panic boundary (`boundary::ffi_boundary!` or
+//! `boundary::ffi_fallible!`, checked by `tests/boundary.rs`) and takes its arguments
+//! through the `try_*!` macros.
 
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
@@ -16,24 +19,33 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod boundary;
+mod cancel;
 mod client;
 mod config;
 mod error;
+mod inflight;
 mod progress;
 mod request;
+mod wait_options;
 
+pub use cancel::*;
 pub use client::*;
 pub use config::*;
 pub use error::*;
 pub use progress::*;
 pub use request::*;
+pub use wait_options::*;
 
 use std::ffi::c_char;
+
+use boundary::ffi_boundary;
 
 /// The library version, e.g. `"0.1.0"`.
 ///
 /// Ownership: static string owned by the library; never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_version() -> *const c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    ffi_boundary! {
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    }
 }

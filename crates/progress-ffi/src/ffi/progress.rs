@@ -5,7 +5,7 @@ use std::ptr;
 
 use progress_core::{Progress, StepStatus, TimeValue};
 
-use super::boundary::{c_text, guard_value};
+use super::boundary::{c_text, ffi_boundary, free_box, opt_ptr, try_out, try_ref, Out};
 
 /// The state of a step.
 #[repr(u32)]
@@ -70,42 +70,25 @@ impl dms_progress_progress {
     }
 }
 
-fn with<T: Copy>(
-    p: *const dms_progress_progress,
-    default: T,
-    f: impl FnOnce(&dms_progress_progress) -> T,
-) -> T {
-    guard_value(default, || {
-        // SAFETY: NULL or a live progress handle, per the header.
-        match unsafe { p.as_ref() } {
-            Some(p) => f(p),
-            None => default,
-        }
-    })
-}
-
-/// Writes `v` to `out` when both are present; returns whether it did.
-fn put<T>(out: *mut T, v: Option<T>) -> bool {
-    match v {
-        Some(v) if !out.is_null() => {
-            // SAFETY: non-NULL and writable per the header.
-            unsafe { *out = v };
-            true
-        }
-        _ => false,
-    }
-}
-
 /// Releases a progress. NULL is accepted and ignored. Using `progress` after this is
 /// undefined; never free a borrowed progress (from a callback or an error).
 #[no_mangle]
 pub extern "C" fn dms_progress_progress_free(progress: *mut dms_progress_progress) {
-    guard_value((), || {
-        if !progress.is_null() {
-            // SAFETY: came from Box::into_raw in this library and is freed once.
-            drop(unsafe { Box::from_raw(progress) });
+    ffi_boundary! {
+        // SAFETY: NULL or an owned progress from this library, freed once.
+        unsafe { free_box(progress) }
+    }
+}
+
+/// Writes `value` through `out` when there is one; says whether it did.
+fn put<T>(out: Out<T>, value: Option<T>) -> bool {
+    match value {
+        Some(v) => {
+            out.write(v);
+            true
         }
-    })
+        None => false,
+    }
 }
 
 /// Whole-task progress 0..100. Returns true and writes `*percentage_out` when the service
@@ -115,7 +98,10 @@ pub extern "C" fn dms_progress_progress_percentage(
     progress: *const dms_progress_progress,
     percentage_out: *mut u8,
 ) -> bool {
-    with(progress, false, |p| put(percentage_out, p.inner.percentage))
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        put(try_out!(percentage_out), progress.inner.percentage)
+    }
 }
 
 /// Remaining time in seconds. Returns true and writes `*seconds_out` when known; false
@@ -125,13 +111,18 @@ pub extern "C" fn dms_progress_progress_remain_time(
     progress: *const dms_progress_progress,
     seconds_out: *mut u64,
 ) -> bool {
-    with(progress, false, |p| put(seconds_out, p.inner.remain_time))
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        put(try_out!(seconds_out), progress.inner.remain_time)
+    }
 }
 
 /// Number of steps (0 for NULL).
 #[no_mangle]
 pub extern "C" fn dms_progress_progress_step_count(progress: *const dms_progress_progress) -> usize {
-    with(progress, 0, |p| p.steps.len())
+    ffi_boundary! {
+        try_ref!(progress).steps.len()
+    }
 }
 
 /// Name of step `index` (`"pre_check"`, …; empty if the service sent none). NULL when
@@ -143,28 +134,31 @@ pub extern "C" fn dms_progress_progress_step_name(
     progress: *const dms_progress_progress,
     index: usize,
 ) -> *const c_char {
-    with(progress, ptr::null(), |p| {
-        p.steps.get(index).map_or(ptr::null(), |s| s.name.as_ptr())
-    })
+    ffi_boundary! {
+        try_ref!(progress)
+            .steps
+            .get(index)
+            .map_or(ptr::null(), |s| s.name.as_ptr())
+    }
 }
 
 /// State of step `index`; `DMS_PROGRESS_STEP_STATUS_OTHER` for unknown wire text (read it
-/// with `dms_progress_progress_step_status_text`) and for an index out of range.
+/// with `dms_progress_progress_step_status_text`), for an index out of range and for NULL.
 #[no_mangle]
 pub extern "C" fn dms_progress_progress_step_status(
     progress: *const dms_progress_progress,
     index: usize,
 ) -> dms_progress_step_status {
-    use dms_progress_step_status as S;
-    with(progress, S::Other, |p| {
-        match p.inner.steps.get(index).map(|s| &s.status) {
+    ffi_boundary! {
+        use dms_progress_step_status as S;
+        match try_ref!(progress).inner.steps.get(index).map(|s| &s.status) {
             Some(StepStatus::Completed) => S::Completed,
             Some(StepStatus::InProgress) => S::InProgress,
             Some(StepStatus::Failed) => S::Failed,
             Some(StepStatus::Waiting) => S::Waiting,
             Some(StepStatus::Other(_)) | None => S::Other,
         }
-    })
+    }
 }
 
 /// State of step `index` as the service wrote it (`"COMPLETED"`, `"ROLLING_BACK"`, or empty
@@ -176,9 +170,12 @@ pub extern "C" fn dms_progress_progress_step_status_text(
     progress: *const dms_progress_progress,
     index: usize,
 ) -> *const c_char {
-    with(progress, ptr::null(), |p| {
-        p.steps.get(index).map_or(ptr::null(), |s| s.status_text.as_ptr())
-    })
+    ffi_boundary! {
+        try_ref!(progress)
+            .steps
+            .get(index)
+            .map_or(ptr::null(), |s| s.status_text.as_ptr())
+    }
 }
 
 /// Start time of step `index` in milliseconds since the Unix epoch. Returns true and writes
@@ -191,15 +188,11 @@ pub extern "C" fn dms_progress_progress_step_start_time(
     index: usize,
     epoch_ms_out: *mut i64,
 ) -> bool {
-    with(progress, false, |p| {
-        put(
-            epoch_ms_out,
-            p.inner
-                .steps
-                .get(index)
-                .and_then(|s| s.start_time.as_ref()?.epoch_millis()),
-        )
-    })
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        let time = progress.inner.steps.get(index).and_then(|s| s.start_time.as_ref()?.epoch_millis());
+        put(try_out!(epoch_ms_out), time)
+    }
 }
 
 /// End time of step `index`, as `dms_progress_progress_step_start_time`.
@@ -209,15 +202,11 @@ pub extern "C" fn dms_progress_progress_step_end_time(
     index: usize,
     epoch_ms_out: *mut i64,
 ) -> bool {
-    with(progress, false, |p| {
-        put(
-            epoch_ms_out,
-            p.inner
-                .steps
-                .get(index)
-                .and_then(|s| s.end_time.as_ref()?.epoch_millis()),
-        )
-    })
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        let time = progress.inner.steps.get(index).and_then(|s| s.end_time.as_ref()?.epoch_millis());
+        put(try_out!(epoch_ms_out), time)
+    }
 }
 
 /// The start time of step `index` as sent, when the service sent something that is not a
@@ -229,12 +218,12 @@ pub extern "C" fn dms_progress_progress_step_start_time_text(
     progress: *const dms_progress_progress,
     index: usize,
 ) -> *const c_char {
-    with(progress, ptr::null(), |p| {
-        p.steps
+    ffi_boundary! {
+        try_ref!(progress)
+            .steps
             .get(index)
-            .and_then(|s| s.start_raw.as_ref())
-            .map_or(ptr::null(), |c| c.as_ptr())
-    })
+            .map_or(ptr::null(), |s| opt_ptr(&s.start_raw))
+    }
 }
 
 /// The end time of step `index` as sent, as `dms_progress_progress_step_start_time_text`.
@@ -245,18 +234,20 @@ pub extern "C" fn dms_progress_progress_step_end_time_text(
     progress: *const dms_progress_progress,
     index: usize,
 ) -> *const c_char {
-    with(progress, ptr::null(), |p| {
-        p.steps
+    ffi_boundary! {
+        try_ref!(progress)
+            .steps
             .get(index)
-            .and_then(|s| s.end_raw.as_ref())
-            .map_or(ptr::null(), |c| c.as_ptr())
-    })
+            .map_or(ptr::null(), |s| opt_ptr(&s.end_raw))
+    }
 }
 
 /// True when the task is complete: 100 % and every step `COMPLETED`. False for NULL.
 #[no_mangle]
 pub extern "C" fn dms_progress_progress_is_complete(progress: *const dms_progress_progress) -> bool {
-    with(progress, false, |p| p.inner.is_complete())
+    ffi_boundary! {
+        try_ref!(progress).inner.is_complete()
+    }
 }
 
 /// Returns true and writes the index of the first `FAILED` step to `*index_out` when a step
@@ -266,12 +257,23 @@ pub extern "C" fn dms_progress_progress_failed_step(
     progress: *const dms_progress_progress,
     index_out: *mut usize,
 ) -> bool {
-    with(progress, false, |p| put(index_out, p.inner.failed_step()))
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        put(try_out!(index_out), progress.inner.failed_step())
+    }
 }
 
-impl dms_progress_progress {
-    /// The Rust value behind the handle.
-    pub fn progress(&self) -> &Progress {
-        &self.inner
+/// Returns true and writes the index of the step running now (the first `IN_PROGRESS` step)
+/// to `*index_out`; false (writing nothing) when no step is running (between two steps,
+/// before the first, after the last) or for NULL arguments. This is the one definition of
+/// "current step" every binding reports.
+#[no_mangle]
+pub extern "C" fn dms_progress_progress_current_step(
+    progress: *const dms_progress_progress,
+    index_out: *mut usize,
+) -> bool {
+    ffi_boundary! {
+        let progress = try_ref!(progress);
+        put(try_out!(index_out), progress.inner.current_step_index())
     }
 }

@@ -6,9 +6,11 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use progress_core::{build_progress_request, decode_response, ProgressRequest};
 
-use super::boundary::{c_text, guard, guard_value, str_arg};
-use super::config::{config_ref, dms_progress_config, out_param, write_out};
-use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
+use super::boundary::{
+    c_text, ffi_boundary, ffi_fallible, free_box, null_parameter, str_arg, try_out, try_ref, try_str,
+};
+use super::config::dms_progress_config;
+use super::error::{dms_progress_error, dms_progress_result};
 use super::progress::dms_progress_progress;
 use progress_client::USER_AGENT;
 
@@ -40,12 +42,12 @@ pub unsafe extern "C" fn dms_progress_build_request(
     request_out: *mut *mut dms_progress_request,
     err_out: *mut *mut dms_progress_error,
 ) -> dms_progress_result {
-    guard(err_out, || {
-        let cfg = config_ref(config)?;
-        let instance_id = unsafe { str_arg(instance_id, "instance_id") }?;
-        let task_id = unsafe { str_arg(task_id, "task_id") }?;
-        out_param(request_out, "request_out")?;
-        let resolved = cfg.resolve()?;
+    ffi_fallible!(err_out, {
+        let config = try_ref!(config);
+        let instance_id = try_str!(instance_id);
+        let task_id = try_str!(task_id);
+        let request_out = try_out!(request_out);
+        let resolved = config.inner.resolve()?;
         let req = ProgressRequest::new(&resolved.project_id, instance_id, task_id)
             .map_err(progress_client::Error::from)?;
         let now = UNIX_EPOCH + Duration::from_secs(unix_seconds);
@@ -56,14 +58,11 @@ pub unsafe extern "C" fn dms_progress_build_request(
             now,
             Some(USER_AGENT),
         );
-        write_out(
-            request_out,
-            dms_progress_request {
-                method: c_text(http.method),
-                url: c_text(&http.url),
-                headers: http.headers.iter().map(|(n, v)| (c_text(n), c_text(v))).collect(),
-            },
-        );
+        request_out.write_box(dms_progress_request {
+            method: c_text(http.method),
+            url: c_text(&http.url),
+            headers: http.headers.iter().map(|(n, v)| (c_text(n), c_text(v))).collect(),
+        });
         Ok(())
     })
 }
@@ -71,35 +70,34 @@ pub unsafe extern "C" fn dms_progress_build_request(
 /// Releases a request. NULL is accepted and ignored.
 #[no_mangle]
 pub extern "C" fn dms_progress_request_free(request: *mut dms_progress_request) {
-    guard_value((), || {
-        if !request.is_null() {
-            // SAFETY: came from Box::into_raw in this library and is freed once.
-            drop(unsafe { Box::from_raw(request) });
-        }
-    })
-}
-
-fn req<'a>(r: *const dms_progress_request) -> Option<&'a dms_progress_request> {
-    // SAFETY: NULL or a live request handle.
-    unsafe { r.as_ref() }
+    ffi_boundary! {
+        // SAFETY: NULL or a request from this library, freed once.
+        unsafe { free_box(request) }
+    }
 }
 
 /// The method (`"GET"`). NULL for NULL. Lifetime: as long as `request`.
 #[no_mangle]
 pub extern "C" fn dms_progress_request_method(request: *const dms_progress_request) -> *const c_char {
-    req(request).map_or(std::ptr::null(), |r| r.method.as_ptr())
+    ffi_boundary! {
+        try_ref!(request).method.as_ptr()
+    }
 }
 
 /// The full URL, path segments percent-encoded. NULL for NULL. Lifetime: as long as `request`.
 #[no_mangle]
 pub extern "C" fn dms_progress_request_url(request: *const dms_progress_request) -> *const c_char {
-    req(request).map_or(std::ptr::null(), |r| r.url.as_ptr())
+    ffi_boundary! {
+        try_ref!(request).url.as_ptr()
+    }
 }
 
 /// The number of headers to send (0 for NULL).
 #[no_mangle]
 pub extern "C" fn dms_progress_request_header_count(request: *const dms_progress_request) -> usize {
-    req(request).map_or(0, |r| r.headers.len())
+    ffi_boundary! {
+        try_ref!(request).headers.len()
+    }
 }
 
 /// The name of header `index` (`"Host"`, `"X-Sdk-Date"`, `"Authorization"`, …); NULL when out
@@ -109,9 +107,12 @@ pub extern "C" fn dms_progress_request_header_name(
     request: *const dms_progress_request,
     index: usize,
 ) -> *const c_char {
-    req(request)
-        .and_then(|r| r.headers.get(index))
-        .map_or(std::ptr::null(), |(n, _)| n.as_ptr())
+    ffi_boundary! {
+        try_ref!(request)
+            .headers
+            .get(index)
+            .map_or(std::ptr::null(), |(n, _)| n.as_ptr())
+    }
 }
 
 /// The value of header `index`; NULL when out of range. May hold a token: do not log it.
@@ -121,9 +122,12 @@ pub extern "C" fn dms_progress_request_header_value(
     request: *const dms_progress_request,
     index: usize,
 ) -> *const c_char {
-    req(request)
-        .and_then(|r| r.headers.get(index))
-        .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    ffi_boundary! {
+        try_ref!(request)
+            .headers
+            .get(index)
+            .map_or(std::ptr::null(), |(_, v)| v.as_ptr())
+    }
 }
 
 /// Decodes a response fetched by the caller: a 2xx becomes a progress, anything else an API
@@ -148,14 +152,13 @@ pub unsafe extern "C" fn dms_progress_decode_response(
     progress_out: *mut *mut dms_progress_progress,
     err_out: *mut *mut dms_progress_error,
 ) -> dms_progress_result {
-    guard(err_out, || {
-        out_param(progress_out, "progress_out")?;
+    ffi_fallible!(err_out, {
+        let progress_out = try_out!(progress_out);
         let mut headers: Vec<(&str, &str)> = Vec::with_capacity(header_count);
         if header_count > 0 {
             if header_names.is_null() || header_values.is_null() {
-                return Err(ErrorDetail::simple(
-                    dms_progress_result::NullParameter,
-                    "header_names or header_values is NULL while header_count > 0",
+                return Err(null_parameter(
+                    "header_names or header_values (while header_count > 0)",
                 ));
             }
             for i in 0..header_count {
@@ -169,17 +172,13 @@ pub unsafe extern "C" fn dms_progress_decode_response(
         let body: &[u8] = if body_len == 0 {
             &[]
         } else if body.is_null() {
-            return Err(ErrorDetail::simple(
-                dms_progress_result::NullParameter,
-                "body is NULL while body_len > 0",
-            ));
+            return Err(null_parameter("body (while body_len > 0)"));
         } else {
             // SAFETY: `body` holds `body_len` readable bytes per the contract.
             unsafe { std::slice::from_raw_parts(body, body_len) }
         };
         let p = decode_response(status, &headers, body).map_err(progress_client::Error::from)?;
-        // SAFETY: checked non-NULL above.
-        unsafe { *progress_out = dms_progress_progress::into_raw(p) };
+        progress_out.write(dms_progress_progress::into_raw(p));
         Ok(())
     })
 }

@@ -1,0 +1,141 @@
+//! The wait options handle: how `dms_progress_client_wait` polls.
+
+use std::ffi::c_void;
+use std::time::Duration;
+
+use progress_client::CancelToken;
+use progress_core::defaults;
+
+use super::boundary::{ffi_boundary, ffi_fallible, free_box, try_mut};
+use super::cancel::dms_progress_cancel;
+use super::error::{dms_progress_error, dms_progress_result};
+use super::progress::dms_progress_progress;
+
+/// Called after every successful poll of `dms_progress_client_wait` with the `userdata`
+/// given to `dms_progress_wait_options_set_callback` and the progress just seen. `progress`
+/// is borrowed: valid only during the call; copy what you need. Return true to keep
+/// waiting, false to stop the wait (it then returns `DMS_PROGRESS_RESULT_CANCELLED`). Runs
+/// on the thread that called the wait.
+pub type dms_progress_progress_callback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, progress: *const dms_progress_progress) -> bool>;
+
+/// How `dms_progress_client_wait` polls: interval, maximum wait, progress callback and
+/// cancel token. Every setting left unset (or set to 0) is the library's default
+/// (`progress_core::defaults`); passing NULL options to the wait means all defaults.
+///
+/// Ownership: created by `dms_progress_wait_options_new`, owned by the caller, released with
+/// `dms_progress_wait_options_free` (a wait copies what it needs when it starts, so the
+/// options may be freed or changed once the wait has started). Not thread-safe to change;
+/// several waits on several threads may use the same options at once (the callback then
+/// runs on each of those threads with the same `userdata`).
+pub struct dms_progress_wait_options {
+    pub(crate) interval: Duration,
+    pub(crate) max_wait: Duration,
+    pub(crate) callback: dms_progress_progress_callback,
+    pub(crate) userdata: *mut c_void,
+    pub(crate) cancel: Option<CancelToken>,
+}
+
+impl Default for dms_progress_wait_options {
+    fn default() -> Self {
+        dms_progress_wait_options {
+            interval: defaults::POLL_INTERVAL,
+            max_wait: defaults::MAX_WAIT,
+            callback: None,
+            userdata: std::ptr::null_mut(),
+            cancel: None,
+        }
+    }
+}
+
+/// New wait options, every setting at the library's default. Never NULL (aborts only if
+/// memory runs out). Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_new() -> *mut dms_progress_wait_options {
+    ffi_boundary! {
+        Box::into_raw(Box::<dms_progress_wait_options>::default())
+    }
+}
+
+/// Releases wait options. NULL is accepted and ignored.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_free(options: *mut dms_progress_wait_options) {
+    ffi_boundary! {
+        // SAFETY: NULL or options from this library, freed once.
+        unsafe { free_box(options) }
+    }
+}
+
+/// Sets the delay between polls while the task progresses, in milliseconds; 0 means the
+/// library's default. Retryable errors back off on their own schedule (`Retry-After` wins).
+///
+/// Fails only for NULL `options`; `*err_out` is set to NULL on entry and, on failure, to a
+/// new error (pass NULL to skip). The same holds for every wait options setter.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_set_interval_ms(
+    options: *mut dms_progress_wait_options,
+    interval_ms: u64,
+    err_out: *mut *mut dms_progress_error,
+) -> dms_progress_result {
+    ffi_fallible!(err_out, {
+        let options = try_mut!(options);
+        options.interval = if interval_ms == 0 {
+            defaults::POLL_INTERVAL
+        } else {
+            Duration::from_millis(interval_ms)
+        };
+        Ok(())
+    })
+}
+
+/// Sets how long the wait lasts before it gives up with `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`,
+/// in milliseconds; 0 means the library's default.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_set_max_wait_ms(
+    options: *mut dms_progress_wait_options,
+    max_wait_ms: u64,
+    err_out: *mut *mut dms_progress_error,
+) -> dms_progress_result {
+    ffi_fallible!(err_out, {
+        let options = try_mut!(options);
+        options.max_wait = if max_wait_ms == 0 {
+            defaults::MAX_WAIT
+        } else {
+            Duration::from_millis(max_wait_ms)
+        };
+        Ok(())
+    })
+}
+
+/// Sets the callback run after every successful poll, and the `userdata` passed to it (both
+/// may be NULL: no callback). `userdata` is the caller's; the library never reads it.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_set_callback(
+    options: *mut dms_progress_wait_options,
+    callback: dms_progress_progress_callback,
+    userdata: *mut c_void,
+    err_out: *mut *mut dms_progress_error,
+) -> dms_progress_result {
+    ffi_fallible!(err_out, {
+        let options = try_mut!(options);
+        options.callback = callback;
+        options.userdata = userdata;
+        Ok(())
+    })
+}
+
+/// Sets the cancel token the wait watches (NULL: none). The options keep their own
+/// reference to the token, so `cancel` may be freed before them.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_set_cancel(
+    options: *mut dms_progress_wait_options,
+    cancel: *const dms_progress_cancel,
+    err_out: *mut *mut dms_progress_error,
+) -> dms_progress_result {
+    ffi_fallible!(err_out, {
+        let options = try_mut!(options);
+        // SAFETY: NULL (no token) or a live cancel handle, per the header.
+        options.cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        Ok(())
+    })
+}
