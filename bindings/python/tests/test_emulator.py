@@ -160,7 +160,8 @@ def test_credentials_from_the_environment(emu, monkeypatch):
     monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", emu.project_id)
     with dms_progress.Client(endpoint=emu.endpoint) as c:
         assert c.get_progress(INSTANCE, FINISHED).is_complete
-        assert c.ak == emu.ak and c.project_id == PROJECT and c.endpoint == emu.endpoint
+        assert c.access_key_id == emu.ak and c.project_id == PROJECT and c.endpoint == emu.endpoint
+        assert (c.credential_source, c.credential_kind) == ("environment", "access-key")
         assert emu.sk not in repr(c)
 
 
@@ -170,6 +171,7 @@ def test_explicit_values_win_over_the_environment(emu, monkeypatch):
     monkeypatch.setenv("HUAWEICLOUD_SDK_PROJECT_ID", "ffffffffffffffffffffffffffffffff")
     with client_for(emu) as c:
         assert c.get_progress(INSTANCE, FINISHED).is_complete
+        assert (c.access_key_id, c.project_id, c.credential_source) == (emu.ak, emu.project_id, "explicit")
 
 
 @pytest.mark.parametrize("where", ["env-var", "home"])
@@ -187,7 +189,7 @@ def test_credentials_from_the_profile_file(emu, monkeypatch, tmp_path, where):
     path.write_text(ini)
     with dms_progress.Client(endpoint=emu.endpoint) as c:
         assert c.get_progress(INSTANCE, FINISHED).is_complete
-        assert c.ak == emu.ak
+        assert (c.access_key_id, c.project_id, c.credential_source) == (emu.ak, emu.project_id, "profile")
 
 
 def test_ids_with_special_and_non_ascii_characters(emu):
@@ -201,6 +203,8 @@ def test_iam_token_against_the_emulator():
     with Emulator(STATIC, iam_token="emulator-iam-token") as e:
         with dms_progress.Client(endpoint=e.endpoint, project_id=PROJECT, iam_token="emulator-iam-token") as c:
             assert c.get_progress(INSTANCE, FINISHED).is_complete
+            assert (c.access_key_id, c.credential_kind, c.credential_source) == (None, "iam-token", "explicit")
+            assert "emulator-iam-token" not in repr(c) and "iam-token" in repr(c)
         with dms_progress.Client(endpoint=e.endpoint, project_id=PROJECT, iam_token="wrong", retries=0) as c:
             with pytest.raises(dms_progress.ApiError) as info:
                 c.get_progress(INSTANCE, FINISHED)
@@ -379,3 +383,42 @@ def test_example_watch_script(emu, tmp_path):
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
     )
     assert bad.returncode == 1 and "HTTP 404" in bad.stderr and "request id" in bad.stderr
+
+
+@pytest.mark.parametrize("on", ["main thread", "other thread"])
+def test_close_from_another_thread_stops_a_running_wait_promptly(emu, on):
+    """close() cancels the calls running on the client (they raise CancelledError), as Go's
+    Close does, and frees nothing under them."""
+    c = client_for(emu)
+    polled = threading.Event()
+    outcome: dict = {}
+
+    def wait() -> None:
+        try:
+            c.wait(INSTANCE, LONG, interval=0.2, timeout=600, on_progress=lambda p: polled.set())
+        except BaseException as e:  # noqa: B036 - handed to the test thread
+            outcome["error"] = e
+        outcome["returned"] = time.monotonic()
+
+    def close_after_first_poll() -> None:
+        assert polled.wait(10)
+        outcome["closed"] = time.monotonic()
+        c.close()
+
+    if on == "main thread":
+        closer = threading.Thread(target=close_after_first_poll)
+        closer.start()
+        wait()
+        closer.join()
+    else:
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        close_after_first_poll()
+        waiter.join(10)
+        assert not waiter.is_alive()
+    assert isinstance(outcome.get("error"), dms_progress.CancelledError), outcome
+    assert outcome["returned"] - outcome["closed"] < 1.0
+    assert c.closed
+    with pytest.raises(dms_progress.Error, match="closed"):
+        c.get_progress(INSTANCE, LONG)
+    c.close()

@@ -6,18 +6,17 @@ import ctypes
 import math
 import os
 import threading
-import time
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
 from . import _ffi
-from ._error import ErrorPtr, InvalidArgumentError, check, check_setter
+from ._error import Error, ErrorPtr, InvalidArgumentError, call, check
 from ._ffi import lib
 from ._managed import Managed
 from ._progress import Progress, progress_from_c
 
 ProgressPtr = ctypes.POINTER(_ffi.dms_progress_progress)
 ClientPtr = ctypes.POINTER(_ffi.dms_progress_client)
-RequestPtr = ctypes.POINTER(_ffi.dms_progress_request)
 
 #: How long a Ctrl-C waits for the interrupted call to notice its cancel token. The library
 #: notices within about 50 ms while sleeping; an HTTP attempt in flight may take longer, and
@@ -36,6 +35,10 @@ class _Config(Managed[Any]):
     _free_fn = lib.dms_progress_config_free
 
 
+class _WaitOptions(Managed[Any]):
+    _free_fn = lib.dms_progress_wait_options_free
+
+
 class _Cancel(Managed[Any]):
     _free_fn = lib.dms_progress_cancel_free
 
@@ -43,11 +46,18 @@ class _Cancel(Managed[Any]):
         with self._lock:
             # Under the lock so the worker cannot free the token in between; a token already
             # closed guarded a call that is over, so there is nothing to cancel.
-            if self._ptr is not None and not self._closed:
+            if self._ptr is not None:
                 lib.dms_progress_cancel_trigger(self._ptr)
 
 
-def _millis(seconds: float, what: str) -> int:
+def _millis(seconds: Optional[float], what: str) -> int:
+    """Seconds as the C API's milliseconds; None is 0, which the library reads as its default.
+
+    Only what C cannot carry is refused here (not a number, not positive, not finite): 0 is
+    the C API's "unset", so a given value must round up to at least 1 ms.
+    """
+    if seconds is None:
+        return 0
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise InvalidArgumentError(f"{what} must be a number of seconds, not {type(seconds).__name__}")
     if not math.isfinite(seconds) or seconds <= 0:
@@ -55,8 +65,8 @@ def _millis(seconds: float, what: str) -> int:
     return min(_U64_MAX, max(1, math.ceil(seconds * 1000)))
 
 
-def _run_interruptible(call: Callable[[Any], T]) -> T:
-    """Runs ``call(cancel_ptr)`` so that Ctrl-C interrupts it promptly.
+def _run_interruptible(fn: Callable[[Any], T]) -> T:
+    """Runs ``fn(cancel_ptr)`` so that Ctrl-C interrupts it promptly.
 
     The main thread cannot run Python signal handlers while it is blocked inside a C call, so
     the call runs on a worker thread while the main thread waits on an Event (which signals
@@ -65,15 +75,15 @@ def _run_interruptible(call: Callable[[Any], T]) -> T:
     signals, so there the call simply runs inline.
     """
     if threading.current_thread() is not threading.main_thread():
-        return call(None)
+        return fn(None)
     cancel = _Cancel(lib.dms_progress_cancel_new())
     outcome: Dict[str, Any] = {}
     done = threading.Event()
 
     def worker() -> None:
         try:
-            with cancel._borrow() as ptr:
-                outcome["value"] = call(ptr)
+            # The token is freed by this thread only, after the call returned.
+            outcome["value"] = fn(cancel._ptr)
         except BaseException as e:  # handed to the calling thread
             outcome["error"] = e
         finally:
@@ -113,7 +123,9 @@ class Client(Managed[Any]):
     SDKs do: the ``HUAWEICLOUD_SDK_AK`` / ``_SK`` / ``_SECURITY_TOKEN`` / ``_PROJECT_ID``
     environment variables, then the profile file (``HUAWEICLOUD_SDK_CREDENTIALS_FILE``, else
     ``~/.huaweicloud/credentials``, section ``[basic]``). ``ConfigError`` when nothing
-    supplies credentials or a project id.
+    supplies credentials or a project id, or when an access key comes without its secret key.
+    What was resolved is readable afterwards: ``endpoint``, ``project_id``,
+    ``access_key_id``, ``credential_source``, ``credential_kind``.
 
     :param endpoint: ``https://host[:port]`` or ``http://127.0.0.1:8080``; wins over ``region``.
     :param region: e.g. ``"cn-north-4"``; the endpoint comes from the official table or
@@ -123,13 +135,15 @@ class Client(Managed[Any]):
     :param sk: secret access key. Never shown by ``repr()`` or in any error message.
     :param security_token: the token of temporary credentials (with ``ak``/``sk``).
     :param iam_token: an IAM token, sent as ``X-Auth-Token`` instead of signing.
-    :param timeout: deadline of one HTTP attempt, in seconds.
-    :param retries: how many times a transport error, 429 or 5xx is retried (0: never).
+    :param timeout: deadline of one HTTP attempt, in seconds (None: the library's default).
+    :param retries: how many times a transport error, 429 or 5xx is retried (0: never;
+        None: the library's default).
     :param ca_file: PEM file of CA certificates to trust instead of the built-in roots.
     :param insecure: disable TLS certificate verification (test gateways only).
 
     One client can be shared by any number of threads. Use it as a context manager, or call
-    ``close()`` (idempotent) when done.
+    ``close()`` (idempotent) when done; ``close()`` from another thread stops the calls
+    still running on the client promptly (they raise ``CancelledError``).
     """
 
     _free_fn = lib.dms_progress_client_free
@@ -143,100 +157,67 @@ class Client(Managed[Any]):
         sk: Optional[str] = None,
         security_token: Optional[str] = None,
         iam_token: Optional[str] = None,
-        timeout: float = 30.0,
-        retries: int = 2,
+        timeout: Optional[float] = None,
+        retries: Optional[int] = None,
         ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
         insecure: bool = False,
     ) -> None:
-        self._endpoint: Optional[str] = endpoint
-        self._project_id: Optional[str] = project_id
-        self._ak: Optional[str] = ak
-        self._auth = "iam-token" if iam_token is not None else "aksk"
-        self._temporary = security_token is not None
-        if (ak is None) != (sk is None):
-            from ._error import ConfigError
-
-            raise ConfigError("ak and sk must be given together")
-        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= _U32_MAX:
+        if retries is not None and (
+            isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= _U32_MAX
+        ):
             raise InvalidArgumentError(f"retries must be an int >= 0 (got {retries!r})")
         timeout_ms = _millis(timeout, "timeout")
 
-        with _Config(lib.dms_progress_config_new()) as config, config._borrow() as cfg:
-            if endpoint is not None:
-                check_setter(lib.dms_progress_config_set_endpoint(cfg, _ffi.c_str(endpoint, "endpoint")), "endpoint")
-            if region is not None:
-                check_setter(lib.dms_progress_config_set_region(cfg, _ffi.c_str(region, "region")), "region")
-            if project_id is not None:
-                check_setter(
-                    lib.dms_progress_config_set_project_id(cfg, _ffi.c_str(project_id, "project_id")), "project_id"
-                )
-            if ak is not None and sk is not None:
-                check_setter(
-                    lib.dms_progress_config_set_credentials(cfg, _ffi.c_str(ak, "ak"), _ffi.c_str(sk, "sk")),
-                    "ak/sk",
-                )
-            if security_token is not None:
-                check_setter(
-                    lib.dms_progress_config_set_security_token(cfg, _ffi.c_str(security_token, "security_token")),
-                    "security_token",
-                )
-            if iam_token is not None:
-                check_setter(
-                    lib.dms_progress_config_set_iam_token(cfg, _ffi.c_str(iam_token, "iam_token")), "iam_token"
-                )
-            check_setter(lib.dms_progress_config_set_timeout_ms(cfg, timeout_ms), "timeout")
-            check_setter(lib.dms_progress_config_set_retries(cfg, retries), "retries")
+        with _Config(lib.dms_progress_config_new()) as config:
+            cfg = config._ptr
+            strings = [
+                (lib.dms_progress_config_set_endpoint, endpoint, "endpoint"),
+                (lib.dms_progress_config_set_region, region, "region"),
+                (lib.dms_progress_config_set_project_id, project_id, "project_id"),
+                (lib.dms_progress_config_set_access_key_id, ak, "ak"),
+                (lib.dms_progress_config_set_secret_access_key, sk, "sk"),
+                (lib.dms_progress_config_set_security_token, security_token, "security_token"),
+                (lib.dms_progress_config_set_iam_token, iam_token, "iam_token"),
+            ]
+            for setter, value, what in strings:
+                if value is not None:
+                    call(setter, cfg, _ffi.c_str(value, what))
+            call(lib.dms_progress_config_set_timeout_ms, cfg, timeout_ms)
+            if retries is not None:
+                call(lib.dms_progress_config_set_retries, cfg, retries)
             if ca_file is not None:
-                check_setter(lib.dms_progress_config_set_ca_file(cfg, _ffi.c_path(ca_file, "ca_file")), "ca_file")
+                call(lib.dms_progress_config_set_ca_file, cfg, _ffi.c_path(ca_file, "ca_file"))
             if insecure:
-                check_setter(lib.dms_progress_config_set_insecure(cfg, True), "insecure")
+                call(lib.dms_progress_config_set_insecure, cfg, True)
 
             client = ClientPtr()
-            err = ErrorPtr()
-            check(lib.dms_progress_client_new(cfg, ctypes.byref(client), ctypes.byref(err)), err)
-            try:
-                self._describe(cfg)
-            except BaseException:
-                lib.dms_progress_client_free(client)
-                raise
+            call(lib.dms_progress_client_new, cfg, ctypes.byref(client))
+        # What the library resolved, copied once: the handle may be closed later.
+        self._endpoint = _ffi.text(lib.dms_progress_client_endpoint(client))
+        self._project_id = _ffi.text(lib.dms_progress_client_project_id(client))
+        self._access_key_id = _ffi.text(lib.dms_progress_client_access_key_id(client))
+        self._credential_source = _ffi.text(lib.dms_progress_client_credential_source(client))
+        self._credential_kind = _ffi.text(lib.dms_progress_client_credential_kind(client))
         super().__init__(client)
 
-    def _describe(self, cfg: Any) -> None:
-        """Learns the resolved endpoint, project and access key for ``repr()``.
+    def _release(self, ptr: Any) -> None:
+        # Calls running on other threads hold references of their own: stop them, then
+        # drop this one (the library frees the client when the last reference goes).
+        lib.dms_progress_client_cancel_all(ptr)
+        lib.dms_progress_client_free(ptr)
 
-        The C API has no accessors for what a client resolved from the environment and the
-        profile file, but ``dms_progress_build_request`` resolves a configuration the same
-        way; the request it builds (never sent) carries the endpoint in its URL, the project
-        in ``X-Project-Id`` and the access key in ``Authorization``. Only those are kept.
-        """
-        request = RequestPtr()
-        err = ErrorPtr()
-        code = lib.dms_progress_build_request(
-            cfg, b"instance", b"task", int(time.time()), ctypes.byref(request), ctypes.byref(err)
-        )
-        if code != _ffi.DMS_PROGRESS_RESULT_OK:
-            lib.dms_progress_error_free(err)  # the same problem surfaces on the first call
-            return
+    @contextmanager
+    def _reference(self) -> Iterator[Any]:
+        """A reference to the native client for one call, released when the call is over,
+        so that a ``close()`` meanwhile never frees the client under it."""
+        with self._lock:
+            if self._ptr is None:
+                raise Error("Client is closed")
+            ref = lib.dms_progress_client_clone(self._ptr)
         try:
-            url = _ffi.text(lib.dms_progress_request_url(request)) or ""
-            if "/v2/" in url:
-                self._endpoint = url.split("/v2/", 1)[0]
-            self._ak = None
-            for i in range(lib.dms_progress_request_header_count(request)):
-                name = (_ffi.text(lib.dms_progress_request_header_name(request, i)) or "").lower()
-                if name == "x-project-id":
-                    self._project_id = _ffi.text(lib.dms_progress_request_header_value(request, i))
-                elif name == "x-security-token":
-                    self._temporary = True
-                elif name == "x-auth-token":
-                    self._auth = "iam-token"
-                elif name == "authorization":
-                    value = _ffi.text(lib.dms_progress_request_header_value(request, i)) or ""
-                    for part in value.replace(",", " ").split():
-                        if part.startswith("Access="):
-                            self._ak = part[len("Access="):]
+            yield ref
         finally:
-            lib.dms_progress_request_free(request)
+            lib.dms_progress_client_free(ref)
 
     @property
     def endpoint(self) -> Optional[str]:
@@ -249,49 +230,59 @@ class Client(Managed[Any]):
         return self._project_id
 
     @property
-    def ak(self) -> Optional[str]:
+    def access_key_id(self) -> Optional[str]:
         """The access key id in use (None with an IAM token). The SK is never exposed."""
-        return self._ak
+        return self._access_key_id
+
+    @property
+    def credential_source(self) -> Optional[str]:
+        """Where the credentials came from: ``"explicit"``, ``"environment"`` or ``"profile"``."""
+        return self._credential_source
+
+    @property
+    def credential_kind(self) -> Optional[str]:
+        """What the credentials are: ``"access-key"``, ``"temporary-access-key"`` or ``"iam-token"``."""
+        return self._credential_kind
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
-        if self._auth == "iam-token":
-            auth = " auth=iam-token"
-        else:
-            auth = f" ak={self._ak!r}" + (" (temporary credentials)" if self._temporary else "")
-        return f"<dms_progress.Client{state} endpoint={self._endpoint!r} project_id={self._project_id!r}{auth}>"
+        auth = f" ak={self._access_key_id!r}" if self._access_key_id is not None else ""
+        return (
+            f"<dms_progress.Client{state} endpoint={self._endpoint!r} project_id={self._project_id!r}"
+            f"{auth} credentials={self._credential_kind} from {self._credential_source}>"
+        )
 
     def get_progress(self, instance_id: str, task_id: str) -> Progress:
         """Queries the progress of ``task_id`` on ``instance_id`` once.
 
         Transport errors, 429 and 5xx are retried as configured (``retries``). Raises
         ``InvalidArgumentError`` for a malformed id (before any request), ``ApiError`` when
-        the service answers with an error, ``TransportError``, ``DecodeError``.
+        the service answers with an error, ``TransportError``, ``DecodeError``;
+        ``CancelledError`` when the client is closed meanwhile.
         """
         iid = _ffi.c_str(instance_id, "instance_id")
         tid = _ffi.c_str(task_id, "task_id")
 
-        def call(cancel: Any) -> Progress:
-            with self._borrow() as client:
+        def run(cancel: Any) -> Progress:
+            with self._reference() as client:
                 out = ProgressPtr()
-                err = ErrorPtr()
-                code = lib.dms_progress_client_get_progress(client, iid, tid, cancel, ctypes.byref(out), ctypes.byref(err))
-                check(code, err)
+                call(lib.dms_progress_client_get_progress, client, iid, tid, cancel, ctypes.byref(out))
                 return _take_progress(out)
 
-        return _run_interruptible(call)
+        return _run_interruptible(run)
 
     def wait(
         self,
         instance_id: str,
         task_id: str,
         *,
-        interval: float = 5.0,
-        timeout: float = 3600.0,
+        interval: Optional[float] = None,
+        timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Progress], Optional[bool]]] = None,
     ) -> Progress:
         """Polls the task every ``interval`` seconds until it completes, and returns the
-        completed ``Progress``.
+        completed ``Progress``. ``interval`` and ``timeout`` left at None are the library's
+        defaults.
 
         Raises ``TaskFailedError`` as soon as a step fails, ``WaitTimeoutError`` once
         ``timeout`` seconds have passed (both carry ``.progress``). Transport errors, 429 and
@@ -302,7 +293,8 @@ class Client(Managed[Any]):
         re-raised here; returning ``False`` (not merely a falsy value) stops the wait with
         ``CancelledError``.
 
-        Ctrl-C (KeyboardInterrupt) stops the wait within a second.
+        Ctrl-C (KeyboardInterrupt) stops the wait within a second; so does ``close()`` from
+        another thread (``CancelledError``).
         """
         iid = _ffi.c_str(instance_id, "instance_id")
         tid = _ffi.c_str(task_id, "task_id")
@@ -323,14 +315,16 @@ class Client(Managed[Any]):
             # Kept referenced by this frame (and the closure below) for the whole call.
             callback = _ffi.dms_progress_progress_callback(trampoline)
 
-        def call(cancel: Any) -> Progress:
-            with self._borrow() as client:
+        def run(cancel: Any) -> Progress:
+            with _WaitOptions(lib.dms_progress_wait_options_new()) as options, self._reference() as client:
+                opts = options._ptr
+                call(lib.dms_progress_wait_options_set_interval_ms, opts, interval_ms)
+                call(lib.dms_progress_wait_options_set_max_wait_ms, opts, max_wait_ms)
+                call(lib.dms_progress_wait_options_set_callback, opts, callback, None)
+                call(lib.dms_progress_wait_options_set_cancel, opts, cancel)
                 out = ProgressPtr()
                 err = ErrorPtr()
-                code = lib.dms_progress_client_wait(
-                    client, iid, tid, interval_ms, max_wait_ms, callback, None, cancel,
-                    ctypes.byref(out), ctypes.byref(err),
-                )
+                code = lib.dms_progress_client_wait(client, iid, tid, opts, ctypes.byref(out), ctypes.byref(err))
                 if raised:
                     lib.dms_progress_error_free(err)
                     lib.dms_progress_progress_free(out)
@@ -338,6 +332,6 @@ class Client(Managed[Any]):
                 check(code, err)
                 return _take_progress(out)
 
-        # `call` (and so `callback`) stays referenced by the worker thread until the C call
+        # `run` (and so `callback`) stays referenced by the worker thread until the C call
         # returns, even when Ctrl-C leaves that thread running: C never sees a freed callback.
-        return _run_interruptible(call)
+        return _run_interruptible(run)

@@ -32,6 +32,10 @@ class dms_progress_request(ctypes.Structure):
     pass
 
 
+class dms_progress_wait_options(ctypes.Structure):
+    pass
+
+
 # --- enums: each typedef is its fixed-width integer; values as module constants ---
 
 DMS_PROGRESS_RESULT_OK = 0
@@ -87,58 +91,6 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         ctypes.c_char_p,
         [],
     ),
-    'dms_progress_client_new': (
-        dms_progress_result,
-        [
-            ('config', ctypes.POINTER(dms_progress_config)),
-            ('client_out', ctypes.POINTER(ctypes.POINTER(dms_progress_client))),
-            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
-        ],
-    ),
-    'dms_progress_client_free': (
-        None,
-        [
-            ('client', ctypes.POINTER(dms_progress_client)),
-        ],
-    ),
-    'dms_progress_client_endpoint': (
-        ctypes.c_char_p,
-        [
-            ('client', ctypes.POINTER(dms_progress_client)),
-        ],
-    ),
-    'dms_progress_client_project_id': (
-        ctypes.c_char_p,
-        [
-            ('client', ctypes.POINTER(dms_progress_client)),
-        ],
-    ),
-    'dms_progress_client_get_progress': (
-        dms_progress_result,
-        [
-            ('client', ctypes.POINTER(dms_progress_client)),
-            ('instance_id', ctypes.c_char_p),
-            ('task_id', ctypes.c_char_p),
-            ('cancel', ctypes.POINTER(dms_progress_cancel)),
-            ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
-            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
-        ],
-    ),
-    'dms_progress_client_wait': (
-        dms_progress_result,
-        [
-            ('client', ctypes.POINTER(dms_progress_client)),
-            ('instance_id', ctypes.c_char_p),
-            ('task_id', ctypes.c_char_p),
-            ('interval_ms', ctypes.c_uint64),
-            ('max_wait_ms', ctypes.c_uint64),
-            ('callback', dms_progress_progress_callback),
-            ('userdata', ctypes.c_void_p),
-            ('cancel', ctypes.POINTER(dms_progress_cancel)),
-            ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
-            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
-        ],
-    ),
     'dms_progress_cancel_new': (
         ctypes.POINTER(dms_progress_cancel),
         [],
@@ -161,6 +113,84 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('cancel', ctypes.POINTER(dms_progress_cancel)),
         ],
     ),
+    'dms_progress_client_new': (
+        dms_progress_result,
+        [
+            ('config', ctypes.POINTER(dms_progress_config)),
+            ('client_out', ctypes.POINTER(ctypes.POINTER(dms_progress_client))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_clone': (
+        ctypes.POINTER(dms_progress_client),
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_free': (
+        None,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_cancel_all': (
+        None,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_endpoint': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_project_id': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_access_key_id': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_credential_source': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_credential_kind': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_get_progress': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('task_id', ctypes.c_char_p),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_wait': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('task_id', ctypes.c_char_p),
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+            ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
     'dms_progress_config_new': (
         ctypes.POINTER(dms_progress_config),
         [],
@@ -176,6 +206,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('endpoint', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_region': (
@@ -183,6 +214,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('region', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_project_id': (
@@ -190,28 +222,39 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('project_id', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
-    'dms_progress_config_set_credentials': (
+    'dms_progress_config_set_access_key_id': (
         dms_progress_result,
         [
             ('config', ctypes.POINTER(dms_progress_config)),
-            ('ak', ctypes.c_char_p),
-            ('sk', ctypes.c_char_p),
+            ('access_key_id', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_config_set_secret_access_key': (
+        dms_progress_result,
+        [
+            ('config', ctypes.POINTER(dms_progress_config)),
+            ('secret_access_key', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_security_token': (
         dms_progress_result,
         [
             ('config', ctypes.POINTER(dms_progress_config)),
-            ('token', ctypes.c_char_p),
+            ('security_token', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_iam_token': (
         dms_progress_result,
         [
             ('config', ctypes.POINTER(dms_progress_config)),
-            ('token', ctypes.c_char_p),
+            ('iam_token', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_connect_timeout_ms': (
@@ -219,6 +262,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('timeout_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_timeout_ms': (
@@ -226,6 +270,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('timeout_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_retries': (
@@ -233,6 +278,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('retries', ctypes.c_uint32),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_max_body_bytes': (
@@ -240,13 +286,15 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('max_bytes', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_ca_file': (
         dms_progress_result,
         [
             ('config', ctypes.POINTER(dms_progress_config)),
-            ('path', ctypes.c_char_p),
+            ('ca_file', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_insecure': (
@@ -254,6 +302,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('insecure', ctypes.c_bool),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_proxy': (
@@ -261,6 +310,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('proxy_url', ctypes.c_char_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_config_set_use_environment': (
@@ -268,6 +318,7 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('config', ctypes.POINTER(dms_progress_config)),
             ('use_environment', ctypes.c_bool),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
     'dms_progress_error_free': (
@@ -284,6 +335,12 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
     ),
     'dms_progress_error_message': (
         ctypes.c_char_p,
+        [
+            ('err', ctypes.POINTER(dms_progress_error)),
+        ],
+    ),
+    'dms_progress_error_is_retryable': (
+        ctypes.c_bool,
         [
             ('err', ctypes.POINTER(dms_progress_error)),
         ],
@@ -421,6 +478,13 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('index_out', ctypes.POINTER(ctypes.c_size_t)),
         ],
     ),
+    'dms_progress_progress_current_step': (
+        ctypes.c_bool,
+        [
+            ('progress', ctypes.POINTER(dms_progress_progress)),
+            ('index_out', ctypes.POINTER(ctypes.c_size_t)),
+        ],
+    ),
     'dms_progress_build_request': (
         dms_progress_result,
         [
@@ -480,6 +544,49 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('body', ctypes.POINTER(ctypes.c_uint8)),
             ('body_len', ctypes.c_size_t),
             ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_wait_options_new': (
+        ctypes.POINTER(dms_progress_wait_options),
+        [],
+    ),
+    'dms_progress_wait_options_free': (
+        None,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+        ],
+    ),
+    'dms_progress_wait_options_set_interval_ms': (
+        dms_progress_result,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+            ('interval_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_wait_options_set_max_wait_ms': (
+        dms_progress_result,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+            ('max_wait_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_wait_options_set_callback': (
+        dms_progress_result,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+            ('callback', dms_progress_progress_callback),
+            ('userdata', ctypes.c_void_p),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_wait_options_set_cancel': (
+        dms_progress_result,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
             ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),

@@ -44,15 +44,6 @@ StepStatus.FAILED = StepStatus("FAILED")
 StepStatus.WAITING = StepStatus("WAITING")
 _KNOWN_STATUSES = frozenset(["COMPLETED", "IN_PROGRESS", "FAILED", "WAITING"])
 
-# What the C enum means when the wire text is unavailable (never expected; belt and braces).
-_STATUS_FROM_ENUM = {
-    _ffi.DMS_PROGRESS_STEP_STATUS_COMPLETED: StepStatus.COMPLETED,
-    _ffi.DMS_PROGRESS_STEP_STATUS_IN_PROGRESS: StepStatus.IN_PROGRESS,
-    _ffi.DMS_PROGRESS_STEP_STATUS_FAILED: StepStatus.FAILED,
-    _ffi.DMS_PROGRESS_STEP_STATUS_WAITING: StepStatus.WAITING,
-}
-
-
 def _fmt_time(t: Optional[_dt.datetime], raw: Optional[str]) -> str:
     if t is not None:
         return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -91,8 +82,11 @@ class Progress:
     """The progress of a task, as one poll saw it.
 
     ``percentage`` (0..100) and ``remain_time`` (seconds) are None when the service did not
-    report them (unknown is not zero). ``is_complete`` is true at 100 % with every step
-    ``COMPLETED``; ``failed_step_index`` is the index of the first ``FAILED`` step, if any.
+    report them (unknown is not zero). What the progress means is the native library's
+    answer, not this package's: ``is_complete`` is true at 100 % with every step
+    ``COMPLETED``; ``failed_step_index`` is the index of the first ``FAILED`` step, if any;
+    ``current_step_index`` the index of the step running now (the first ``IN_PROGRESS``
+    one), None between steps.
     """
 
     percentage: Optional[int]
@@ -100,6 +94,7 @@ class Progress:
     steps: Tuple[Step, ...]
     is_complete: bool
     failed_step_index: Optional[int] = None
+    current_step_index: Optional[int] = None
 
     @property
     def failed_step(self) -> Optional[Step]:
@@ -107,6 +102,13 @@ class Progress:
         if self.failed_step_index is None:
             return None
         return self.steps[self.failed_step_index]
+
+    @property
+    def current_step(self) -> Optional[Step]:
+        """The step running now, or None."""
+        if self.current_step_index is None:
+            return None
+        return self.steps[self.current_step_index]
 
     def __repr__(self) -> str:
         pct = "None" if self.percentage is None else f"{self.percentage}"
@@ -120,7 +122,7 @@ class Progress:
 
     def __str__(self) -> str:
         pct = "?" if self.percentage is None else str(self.percentage)
-        current = next((s for s in self.steps if s.status != StepStatus.COMPLETED), None)
+        current = self.current_step
         parts = [f"{pct}%"]
         if current is not None:
             parts.append(f"{current.name} {current.status or '?'}")
@@ -146,14 +148,11 @@ def progress_from_c(ptr: Any) -> Progress:
     """
     pct = ctypes.c_uint8()
     remain = ctypes.c_uint64()
-    index = ctypes.c_size_t()
+    failed = ctypes.c_size_t()
+    current = ctypes.c_size_t()
     steps = []
     for i in range(lib.dms_progress_progress_step_count(ptr)):
-        text = _ffi.text(lib.dms_progress_progress_step_status_text(ptr, i))
-        if text is None:
-            status = _STATUS_FROM_ENUM.get(lib.dms_progress_progress_step_status(ptr, i), StepStatus(""))
-        else:
-            status = StepStatus(text)
+        status = StepStatus(_ffi.text(lib.dms_progress_progress_step_status_text(ptr, i)) or "")
         start, start_text = _time(
             ptr, i, lib.dms_progress_progress_step_start_time, lib.dms_progress_progress_step_start_time_text
         )
@@ -175,5 +174,6 @@ def progress_from_c(ptr: Any) -> Progress:
         remain_time=remain.value if lib.dms_progress_progress_remain_time(ptr, ctypes.byref(remain)) else None,
         steps=tuple(steps),
         is_complete=bool(lib.dms_progress_progress_is_complete(ptr)),
-        failed_step_index=index.value if lib.dms_progress_progress_failed_step(ptr, ctypes.byref(index)) else None,
+        failed_step_index=failed.value if lib.dms_progress_progress_failed_step(ptr, ctypes.byref(failed)) else None,
+        current_step_index=current.value if lib.dms_progress_progress_current_step(ptr, ctypes.byref(current)) else None,
     )
