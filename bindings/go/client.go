@@ -11,20 +11,32 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
+
+// maxAbandoned bounds, per client, the native calls still running after their Go caller
+// returned because its context ended (each holds an OS thread and maybe a socket until its
+// HTTP attempt ends). Past it, calls fail fast with ErrOverloaded instead of piling up
+// threads until the process dies of thread exhaustion.
+const maxAbandoned = 64
 
 // Client queries task progress. It holds one native client (a connection pool, the
 // resolved endpoint, project and credentials) and is safe for concurrent use by any number
 // of goroutines: share one. Close it when done.
 type Client struct {
-	// mu guards everything below. The native client is freed by whichever comes last of
-	// Close and the end of the last call in flight, so it is never freed under a call.
-	mu       sync.Mutex
-	ptr      *C.dms_progress_client
-	closing  bool
-	inflight int
-	// The cancel tokens of the calls in flight, which Close triggers.
-	tokens map[*C.dms_progress_cancel]struct{}
+	// mu guards ptr, the client's own reference to the native client (nil once closed).
+	// Every call takes a reference of its own (dms_progress_client_clone) under mu, so
+	// Close never frees the native client under a call: the library does, when the last
+	// reference goes.
+	mu  sync.Mutex
+	ptr *C.dms_progress_client
+
+	// What the library resolved at creation, copied.
+	endpoint, projectID, accessKeyID, credentialSource, credentialKind string
+
+	// abandoned counts the native calls of this client still running after their caller
+	// left (see maxAbandoned).
+	abandoned atomic.Int32
 
 	cleanup runtime.Cleanup
 }
@@ -39,103 +51,122 @@ func NewClient(cfg Config) (*Client, error) {
 	defer C.dms_progress_config_free(ccfg)
 	var ptr *C.dms_progress_client
 	var cerr *C.dms_progress_error
-	if rc := C.dms_progress_client_new(ccfg, &ptr, &cerr); rc != C.DMS_PROGRESS_RESULT_OK {
-		return nil, takeError(rc, cerr, nil)
+	if err := check(C.dms_progress_client_new(ccfg, &ptr, &cerr), cerr); err != nil {
+		return nil, err
 	}
-	c := &Client{ptr: ptr, tokens: make(map[*C.dms_progress_cancel]struct{})}
+	c := &Client{
+		ptr:              ptr,
+		endpoint:         goStringOrEmpty(C.dms_progress_client_endpoint(ptr)),
+		projectID:        goStringOrEmpty(C.dms_progress_client_project_id(ptr)),
+		accessKeyID:      goStringOrEmpty(C.dms_progress_client_access_key_id(ptr)),
+		credentialSource: goStringOrEmpty(C.dms_progress_client_credential_source(ptr)),
+		credentialKind:   goStringOrEmpty(C.dms_progress_client_credential_kind(ptr)),
+	}
 	// A safety net for a forgotten Close: the cleanup holds the C pointer, not c. It can
-	// only run once c is unreachable, and a call in flight keeps c reachable.
+	// only run once c is unreachable, and calls in flight hold references of their own.
 	c.cleanup = runtime.AddCleanup(c, func(p *C.dms_progress_client) {
 		C.dms_progress_client_free(p)
 	}, ptr)
 	return c, nil
 }
 
+// Endpoint is the endpoint requests go to, as the library resolved it
+// ("https://dms.cn-north-4.myhuaweicloud.com").
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// ProjectID is the project id requests are made for (explicit, environment or profile).
+func (c *Client) ProjectID() string { return c.projectID }
+
+// AccessKeyID is the access key id requests are signed with; "" with an IAM token. The
+// secret key and tokens are never exposed.
+func (c *Client) AccessKeyID() string { return c.accessKeyID }
+
+// CredentialSource says where the credentials came from: "explicit", "environment" or
+// "profile".
+func (c *Client) CredentialSource() string { return c.credentialSource }
+
+// CredentialKind says what the credentials are: "access-key", "temporary-access-key" or
+// "iam-token".
+func (c *Client) CredentialKind() string { return c.credentialKind }
+
 // Close releases the client. It returns at once; calls still running are cancelled and
-// fail with an error matching ErrClosed, and the native client is freed when the last of
-// them has returned (within about 50 ms, or when an HTTP attempt in flight ends, bounded
-// by Config.Timeout). Calls made after Close fail with ErrClosed. Close is idempotent,
-// safe to call from several goroutines (OnProgress included), and always returns nil.
+// fail with an error matching ErrClosed, and the native client is freed by the library
+// when the last of them has returned. Calls made after Close fail with ErrClosed. Close is
+// idempotent, safe to call from several goroutines (OnProgress included), and always
+// returns nil.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return nil
-	}
-	c.closing = true
-	for t := range c.tokens {
-		C.dms_progress_cancel_trigger(t)
-	}
-	ptr := c.takeIfIdleLocked()
+	ptr := c.ptr
+	c.ptr = nil
 	c.mu.Unlock()
 	if ptr != nil {
+		c.cleanup.Stop()
+		C.dms_progress_client_cancel_all(ptr)
 		C.dms_progress_client_free(ptr)
 	}
 	return nil
 }
 
-// takeIfIdleLocked hands out the native client for freeing once the client is closing and
-// no call uses it; nil otherwise. Called with mu held.
-func (c *Client) takeIfIdleLocked() *C.dms_progress_client {
-	if !c.closing || c.inflight > 0 || c.ptr == nil {
-		return nil
-	}
-	ptr := c.ptr
-	c.ptr = nil
-	c.cleanup.Stop()
-	return ptr
+// closed reports whether Close has been called.
+func (c *Client) closed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ptr == nil
 }
 
-// call is one native call in flight: the client pointer it may use and its cancel token.
+// call is one native call: its own reference to the native client and its cancel token.
 type call struct {
 	c     *Client
 	ptr   *C.dms_progress_client
 	token *C.dms_progress_cancel
+
+	// mu orders abandon and end: the token is triggered only while the call runs.
+	mu       sync.Mutex
+	finished bool // the native call returned (end ran)
+	left     bool // the caller returned first (abandon ran)
 }
 
-// begin starts a native call, keeping the native client alive until end, with a fresh
-// cancel token; or fails with ErrClosed.
+// begin starts a native call with its own client reference and a fresh cancel token; or
+// fails with ErrClosed, or ErrOverloaded past maxAbandoned.
 func (c *Client) begin(op string) (*call, error) {
+	if c.abandoned.Load() >= maxAbandoned {
+		return nil, fmt.Errorf("dmsprogress: %s: %w", op, ErrOverloaded)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closing || c.ptr == nil {
+	if c.ptr == nil {
 		return nil, closedError(op)
 	}
-	t := C.dms_progress_cancel_new()
-	c.tokens[t] = struct{}{}
-	c.inflight++
-	return &call{c: c, ptr: c.ptr, token: t}, nil
+	return &call{c: c, ptr: C.dms_progress_client_clone(c.ptr), token: C.dms_progress_cancel_new()}, nil
 }
 
-// cancel triggers the call's token if the call has not ended yet (end frees the token, so
-// it must not be touched after that).
-func (k *call) cancel() {
-	k.c.mu.Lock()
-	if _, live := k.c.tokens[k.token]; live {
-		C.dms_progress_cancel_trigger(k.token)
+// abandon is called when the caller returns before the native call: the call is told to
+// stop and counted as running in the background until end.
+func (k *call) abandon() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.finished {
+		return
 	}
-	k.c.mu.Unlock()
+	k.left = true
+	k.c.abandoned.Add(1)
+	C.dms_progress_cancel_trigger(k.token)
 }
 
-// closing reports whether Close has been called.
-func (k *call) closing() bool {
-	k.c.mu.Lock()
-	defer k.c.mu.Unlock()
-	return k.c.closing
-}
-
-// end frees the token and releases the native client, freeing it if Close came first and
-// this was the last call. Called once, by the goroutine that made the native call, after
-// the call returned.
+// end releases what the call held. Called once, by the goroutine that made the native call,
+// after it returned. An abandoned call's goroutine also takes its OS thread down with it
+// (it stays locked to it): Go keeps idle threads forever otherwise, and this one was
+// created only because the call blocked.
 func (k *call) end() {
-	k.c.mu.Lock()
-	delete(k.c.tokens, k.token)
-	k.c.inflight--
-	ptr := k.c.takeIfIdleLocked()
-	k.c.mu.Unlock()
+	k.mu.Lock()
+	k.finished = true
+	left := k.left
+	k.mu.Unlock()
 	C.dms_progress_cancel_free(k.token)
-	if ptr != nil {
-		C.dms_progress_client_free(ptr)
+	C.dms_progress_client_free(k.ptr)
+	if left {
+		k.c.abandoned.Add(-1)
+		runtime.LockOSThread()
 	}
 }
 
@@ -164,9 +195,9 @@ func takeOutcome(rc C.dms_progress_result, p *C.dms_progress_progress, cerr *C.d
 //
 // ctx is honoured promptly: when it is cancelled or its deadline passes, GetProgress
 // returns at once an error wrapping ctx.Err() (errors.Is(err, context.Canceled) or
-// context.DeadlineExceeded), tells the native call to stop, and leaves it to finish in the
-// background (an HTTP attempt in flight ends by Config.Timeout); its result is then
-// discarded and freed.
+// context.DeadlineExceeded) and tells the native call to stop; its result is then
+// discarded and freed. While too many such calls are still finishing on this client,
+// GetProgress fails fast with ErrOverloaded.
 //
 // Malformed ids fail with ErrInvalidArgument before anything is sent.
 func (c *Client) GetProgress(ctx context.Context, instanceID, taskID string) (*Progress, error) {
@@ -197,28 +228,27 @@ func (c *Client) GetProgress(ctx context.Context, instanceID, taskID string) (*P
 		var p *C.dms_progress_progress
 		var cerr *C.dms_progress_error
 		rc := C.dms_progress_client_get_progress(k.ptr, cInstance, cTask, k.token, &p, &cerr)
-		runtime.KeepAlive(c)
 		done <- takeOutcome(rc, p, cerr, nil)
 	}()
 
 	select {
 	case r := <-done:
 		if r.code == resultCancelled {
-			return nil, cancelledError(op, ctx, k, r.err)
+			return nil, cancelledError(op, ctx, c, r.err)
 		}
 		return r.progress, r.err
 	case <-ctx.Done():
-		k.cancel()
+		k.abandon()
 		return nil, ctxError(op, ctx)
 	}
 }
 
 // cancelledError explains a native CANCELLED result: the context, Close, or neither.
-func cancelledError(op string, ctx context.Context, k *call, native error) error {
+func cancelledError(op string, ctx context.Context, c *Client, native error) error {
 	switch {
 	case ctx.Err() != nil:
 		return ctxError(op, ctx)
-	case k.closing():
+	case c.closed():
 		return closedError(op)
 	}
 	return native

@@ -696,6 +696,9 @@ func TestIAMToken(t *testing.T) {
 	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("with the IAM token: %v", err)
 	}
+	if c.AccessKeyID() != "" || c.CredentialKind() != "iam-token" || c.CredentialSource() != "explicit" {
+		t.Fatalf("IAM token client: %q %q %q", c.AccessKeyID(), c.CredentialKind(), c.CredentialSource())
+	}
 	bad := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint, ProjectID: project, IAMToken: "not-the-token", IgnoreEnvironment: true})
 	_, err := bad.GetProgress(context.Background(), instance, taskDone)
 	var apiErr *dmsprogress.APIError
@@ -716,6 +719,11 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("credentials from the environment: %v", err)
 	}
+	if c.AccessKeyID() != emutest.DemoAK || c.ProjectID() != project || c.CredentialSource() != "environment" ||
+		c.CredentialKind() != "access-key" || c.Endpoint() != emu.Endpoint {
+		t.Fatalf("resolved from the environment: %q %q %q %q %q", c.AccessKeyID(), c.ProjectID(), c.CredentialSource(),
+			c.CredentialKind(), c.Endpoint())
+	}
 	// IgnoreEnvironment really ignores it.
 	if _, err := dmsprogress.NewClient(dmsprogress.Config{Endpoint: emu.Endpoint, IgnoreEnvironment: true}); !errors.Is(err, dmsprogress.ErrConfig) {
 		t.Fatalf("IgnoreEnvironment: err = %v", err)
@@ -733,6 +741,9 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	c2 := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint})
 	if _, err := c2.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("credentials from the profile file: %v", err)
+	}
+	if c2.AccessKeyID() != emutest.DemoAK || c2.CredentialSource() != "profile" {
+		t.Fatalf("resolved from the profile file: %q %q", c2.AccessKeyID(), c2.CredentialSource())
 	}
 }
 

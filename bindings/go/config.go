@@ -15,7 +15,8 @@ import (
 // "not set": endpoint, project and credentials then come from the environment
 // (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN,
 // HUAWEICLOUD_SDK_PROJECT_ID) and then the profile file (HUAWEICLOUD_SDK_CREDENTIALS_FILE,
-// else ~/.huaweicloud/credentials), and the transport settings keep the library defaults.
+// else ~/.huaweicloud/credentials), and the transport settings keep the library's
+// defaults (progress_core::defaults in the Rust sources; the README lists them).
 //
 // The secrets (SecretKey, SecurityToken, IAMToken) are copied into native memory that is
 // zeroed when the client is closed; they never appear in an error message.
@@ -28,20 +29,22 @@ type Config struct {
 	Region string
 	// ProjectID is the project the instance belongs to.
 	ProjectID string
-	// AccessKey and SecretKey sign requests (SDK-HMAC-SHA256). Set both or neither.
+	// AccessKey and SecretKey sign requests (SDK-HMAC-SHA256); NewClient refuses one
+	// without the other (ErrConfig).
 	AccessKey, SecretKey string
 	// SecurityToken goes with temporary AK/SK credentials.
 	SecurityToken string
 	// IAMToken is sent as X-Auth-Token instead of signing.
 	IAMToken string
-	// Timeout bounds one HTTP attempt, from connect to the last body byte (default 30 s).
+	// Timeout bounds one HTTP attempt, from connect to the last body byte (0: the
+	// library's default).
 	Timeout time.Duration
-	// ConnectTimeout bounds connecting (default 10 s).
+	// ConnectTimeout bounds connecting (0: the library's default).
 	ConnectTimeout time.Duration
 	// Retries is how many times a failed attempt is retried on transport errors, 429 and
-	// 5xx: 0 keeps the default (2), a negative value disables retries.
+	// 5xx: 0 keeps the library's default, a negative value disables retries.
 	Retries int
-	// MaxBodyBytes is the largest response body accepted (default 1 MiB).
+	// MaxBodyBytes is the largest response body accepted (0: the library's default).
 	MaxBodyBytes int64
 	// CAFile is a PEM file of CA certificates to trust instead of the built-in roots.
 	CAFile string
@@ -55,16 +58,33 @@ type Config struct {
 	IgnoreEnvironment bool
 }
 
-// durationMillis converts a positive duration to whole milliseconds, rounding up so that
-// a sub-millisecond value does not become the refused 0.
+// durationMillis converts a duration to whole milliseconds for the C API, where 0 means
+// "the library's default": a positive duration rounds up, so that it never becomes 0.
 func durationMillis(d time.Duration) C.uint64_t {
 	ms := (d + time.Millisecond - 1) / time.Millisecond
 	return C.uint64_t(ms)
 }
 
 // newCConfig builds the native configuration from cfg. The caller frees it with
-// dms_progress_config_free; secrets are wiped from the temporary C strings here.
+// dms_progress_config_free; secrets are wiped from the temporary C strings here. Every
+// value is checked by the library (dms_progress_client_new), not here: this only refuses
+// what C cannot carry (a NUL byte, a negative duration or size).
 func newCConfig(cfg *Config) (*C.dms_progress_config, error) {
+	for _, d := range []struct {
+		v    int64
+		what string
+	}{
+		{int64(cfg.Timeout), "Timeout"},
+		{int64(cfg.ConnectTimeout), "ConnectTimeout"},
+		{cfg.MaxBodyBytes, "MaxBodyBytes"},
+	} {
+		if d.v < 0 {
+			return nil, invalidArgument(d.what + " must not be negative")
+		}
+	}
+	if int64(cfg.Retries) > math.MaxUint32 {
+		return nil, invalidArgument("Retries is too large")
+	}
 	c := C.dms_progress_config_new()
 	ok := false
 	defer func() {
@@ -72,7 +92,9 @@ func newCConfig(cfg *Config) (*C.dms_progress_config, error) {
 			C.dms_progress_config_free(c)
 		}
 	}()
-	setString := func(value, what string, secret bool, set func(*C.char) C.dms_progress_result) error {
+	var cerr *C.dms_progress_error
+	type setter func(*C.char, **C.dms_progress_error) C.dms_progress_result
+	setString := func(value, what string, secret bool, set setter) error {
 		if value == "" {
 			return nil
 		}
@@ -85,119 +107,76 @@ func newCConfig(cfg *Config) (*C.dms_progress_config, error) {
 		} else {
 			defer freeCString(cs)
 		}
-		return setterError(set(cs), what)
+		return check(set(cs, &cerr), cerr)
 	}
-	steps := []func() error{
-		func() error {
-			return setString(cfg.Endpoint, "endpoint", false, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_endpoint(c, s)
-			})
+	values := []struct {
+		value, what string
+		secret      bool
+		set         setter
+	}{
+		{cfg.Endpoint, "endpoint", false, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_endpoint(c, s, e)
+		}},
+		{cfg.Region, "region", false, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_region(c, s, e)
+		}},
+		{cfg.ProjectID, "project id", false, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_project_id(c, s, e)
+		}},
+		{cfg.AccessKey, "access key", false, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_access_key_id(c, s, e)
+		}},
+		{cfg.SecretKey, "secret key", true, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_secret_access_key(c, s, e)
+		}},
+		{cfg.SecurityToken, "security token", true, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_security_token(c, s, e)
+		}},
+		{cfg.IAMToken, "IAM token", true, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_iam_token(c, s, e)
+		}},
+		{cfg.CAFile, "CA file", false, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_ca_file(c, s, e)
+		}},
+		// The proxy URL may carry a password.
+		{cfg.Proxy, "proxy", true, func(s *C.char, e **C.dms_progress_error) C.dms_progress_result {
+			return C.dms_progress_config_set_proxy(c, s, e)
+		}},
+	}
+	for _, s := range values {
+		if err := setString(s.value, s.what, s.secret, s.set); err != nil {
+			return nil, err
+		}
+	}
+	// Zero durations and sizes are the C API's "library default".
+	steps := []func() C.dms_progress_result{
+		func() C.dms_progress_result {
+			return C.dms_progress_config_set_timeout_ms(c, durationMillis(cfg.Timeout), &cerr)
 		},
-		func() error {
-			return setString(cfg.Region, "region", false, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_region(c, s)
-			})
+		func() C.dms_progress_result {
+			return C.dms_progress_config_set_connect_timeout_ms(c, durationMillis(cfg.ConnectTimeout), &cerr)
 		},
-		func() error {
-			return setString(cfg.ProjectID, "project id", false, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_project_id(c, s)
-			})
+		func() C.dms_progress_result {
+			return C.dms_progress_config_set_max_body_bytes(c, C.uint64_t(cfg.MaxBodyBytes), &cerr)
 		},
-		func() error {
-			if cfg.AccessKey == "" && cfg.SecretKey == "" {
-				return nil
-			}
-			// The library refuses an SK without an AK but would sign with an empty SK;
-			// refuse both halves of the mistake alike.
-			if cfg.AccessKey == "" || cfg.SecretKey == "" {
-				return &Error{code: resultConfig, msg: "configuration error: AccessKey and SecretKey must be set together"}
-			}
-			ak, err := cString(cfg.AccessKey, "access key")
-			if err != nil {
-				return err
-			}
-			defer freeCString(ak)
-			sk, err := cString(cfg.SecretKey, "secret key")
-			if err != nil {
-				return err
-			}
-			defer freeSecret(sk)
-			return setterError(C.dms_progress_config_set_credentials(c, ak, sk), "credentials")
-		},
-		func() error {
-			return setString(cfg.SecurityToken, "security token", true, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_security_token(c, s)
-			})
-		},
-		func() error {
-			return setString(cfg.IAMToken, "IAM token", true, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_iam_token(c, s)
-			})
-		},
-		func() error {
-			switch {
-			case cfg.Timeout < 0:
-				return invalidArgument("Timeout must not be negative")
-			case cfg.Timeout > 0:
-				return setterError(C.dms_progress_config_set_timeout_ms(c, durationMillis(cfg.Timeout)), "timeout")
-			}
-			return nil
-		},
-		func() error {
-			switch {
-			case cfg.ConnectTimeout < 0:
-				return invalidArgument("ConnectTimeout must not be negative")
-			case cfg.ConnectTimeout > 0:
-				return setterError(C.dms_progress_config_set_connect_timeout_ms(c, durationMillis(cfg.ConnectTimeout)), "connect timeout")
-			}
-			return nil
-		},
-		func() error {
+		func() C.dms_progress_result {
 			switch {
 			case cfg.Retries < 0:
-				return setterError(C.dms_progress_config_set_retries(c, 0), "retries")
+				return C.dms_progress_config_set_retries(c, 0, &cerr)
 			case cfg.Retries > 0:
-				if int64(cfg.Retries) > math.MaxUint32 {
-					return invalidArgument("Retries is too large")
-				}
-				return setterError(C.dms_progress_config_set_retries(c, C.uint32_t(cfg.Retries)), "retries")
+				return C.dms_progress_config_set_retries(c, C.uint32_t(cfg.Retries), &cerr)
 			}
-			return nil
+			return C.DMS_PROGRESS_RESULT_OK // 0: the library's default
 		},
-		func() error {
-			switch {
-			case cfg.MaxBodyBytes < 0:
-				return invalidArgument("MaxBodyBytes must not be negative")
-			case cfg.MaxBodyBytes > 0:
-				return setterError(C.dms_progress_config_set_max_body_bytes(c, C.uint64_t(cfg.MaxBodyBytes)), "max body bytes")
-			}
-			return nil
+		func() C.dms_progress_result {
+			return C.dms_progress_config_set_insecure(c, C.bool(cfg.Insecure), &cerr)
 		},
-		func() error {
-			return setString(cfg.CAFile, "CA file", false, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_ca_file(c, s)
-			})
-		},
-		func() error {
-			if !cfg.Insecure {
-				return nil
-			}
-			return setterError(C.dms_progress_config_set_insecure(c, true), "insecure")
-		},
-		func() error {
-			return setString(cfg.Proxy, "proxy", true, func(s *C.char) C.dms_progress_result {
-				return C.dms_progress_config_set_proxy(c, s)
-			})
-		},
-		func() error {
-			if !cfg.IgnoreEnvironment {
-				return nil
-			}
-			return setterError(C.dms_progress_config_set_use_environment(c, false), "use environment")
+		func() C.dms_progress_result {
+			return C.dms_progress_config_set_use_environment(c, C.bool(!cfg.IgnoreEnvironment), &cerr)
 		},
 	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if err := check(step(), cerr); err != nil {
 			return nil, err
 		}
 	}

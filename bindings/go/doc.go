@@ -28,8 +28,10 @@
 // # Errors
 //
 // Every failure matches one sentinel with errors.Is: ErrInvalidArgument, ErrConfig,
-// ErrTransport, ErrTimeout, ErrAPI, ErrDecode, ErrTaskFailed, ErrWaitTimeout, ErrClosed or
-// ErrInternal; or wraps context.Canceled / context.DeadlineExceeded. The detail is in the
+// ErrTransport, ErrTimeout, ErrAPI, ErrDecode, ErrTaskFailed, ErrWaitTimeout, ErrClosed,
+// ErrOverloaded or ErrInternal; or wraps context.Canceled / context.DeadlineExceeded. Each
+// result code of the C API maps to one of them (one table, checked against the header);
+// messages are the native library's. The detail is in the
 // concrete types, reached with errors.As: *APIError (HTTP status, service error code and
 // message, request id), *TaskFailedError (the progress and the failed step),
 // *WaitTimeoutError (the last progress seen) and *Error. No message contains a secret.
@@ -37,15 +39,19 @@
 // # Contexts
 //
 // GetProgress and Wait return promptly when their context is cancelled or its deadline
-// passes; the native call is told to stop and, if it is inside an HTTP attempt, finishes
-// in the background and its result is freed. Wait's maximum wait is the earlier of the
-// context's deadline and WaitOptions.MaxWait, else one hour; a context deadline that ends
-// the wait gives a *WaitTimeoutError that matches context.DeadlineExceeded too.
+// passes; the native call is told to stop and finishes in the background, its result
+// freed and its OS thread ended with it. What a client may have finishing in the
+// background is bounded: past the bound, calls fail fast with ErrOverloaded. Wait's
+// maximum wait is the earlier of the context's deadline and WaitOptions.MaxWait, else the
+// library's default; a context deadline that ends the wait gives a *WaitTimeoutError that
+// matches context.DeadlineExceeded too.
 //
 // # Concurrency and lifetime
 //
 // A Client is safe for concurrent use; share one (it keeps a connection pool). Close
 // releases it: idempotent and non-blocking, it cancels calls in flight (they fail with
-// ErrClosed) and the native client is freed when the last of them has returned. A client
-// that becomes unreachable without Close is released by a cleanup, as a safety net only.
+// ErrClosed) and the native client, reference counted by the library, is freed when the
+// last of them has returned. A client that becomes unreachable without Close is released
+// by a cleanup, as a safety net only. What the client resolved is readable: Endpoint,
+// ProjectID, AccessKeyID, CredentialSource, CredentialKind.
 package dmsprogress

@@ -33,10 +33,66 @@ var (
 	ErrWaitTimeout = errors.New("dmsprogress: task not finished within the maximum wait")
 	// ErrClosed: the client was closed before or during the call.
 	ErrClosed = errors.New("dmsprogress: client is closed")
-	// ErrInternal: a bug in the native library or this package (a caught panic, a NULL
-	// where none is possible). Please report it.
+	// ErrOverloaded: too many calls on this client were cut short by their context while
+	// their HTTP attempt was still running, and have not finished yet; the call was refused
+	// at once rather than adding another thread and socket to them. Retry later.
+	ErrOverloaded = errors.New("dmsprogress: too many cancelled calls still finishing on this client")
+	// ErrInternal: a bug in the native library or this package (a panic caught at the
+	// library's boundary). Please report it.
 	ErrInternal = errors.New("dmsprogress: internal error")
 )
+
+// sentinels is the one mapping from every result code of the C API (but OK) to the
+// sentinel its error matches. errors_table_test.go checks it against the header: a code
+// added to the C API without an entry here fails that test. The Python package has the
+// same table, and maps NULL_PARAMETER to its invalid-argument error too.
+var sentinels = map[resultCode]error{
+	resultInvalidArgument: ErrInvalidArgument,
+	resultNullParameter:   ErrInvalidArgument,
+	resultInvalidUTF8:     ErrInvalidArgument,
+	resultConfig:          ErrConfig,
+	resultTransport:       ErrTransport,
+	resultTimeout:         ErrTimeout,
+	resultAPI:             ErrAPI,
+	resultDecode:          ErrDecode,
+	resultTaskFailed:      ErrTaskFailed,
+	resultWaitTimeout:     ErrWaitTimeout,
+	resultCancelled:       context.Canceled,
+	resultPanic:           ErrInternal,
+}
+
+// detail is what an error handle of the library held, copied into Go memory.
+type detail struct {
+	code      resultCode
+	msg       string
+	requestID string
+	retryable bool
+	status    int
+	apiCode   string
+	apiMsg    string
+	progress  *Progress
+	failed    int // index of the failed step, -1 if none
+	ctxCause  error
+}
+
+// err is the Go error for d: the concrete type its code calls for, matching the code's
+// sentinel.
+func (d detail) err() error {
+	switch d.code {
+	case resultAPI:
+		return &APIError{Status: d.status, Code: d.apiCode, Message: d.apiMsg, RequestID: d.requestID,
+			retryable: d.retryable, msg: d.msg}
+	case resultTaskFailed:
+		e := &TaskFailedError{Progress: d.progress, StepIndex: d.failed, msg: d.msg}
+		if d.progress != nil && d.failed >= 0 && d.failed < len(d.progress.Steps) {
+			e.Step = d.progress.Steps[d.failed]
+		}
+		return e
+	case resultWaitTimeout:
+		return &WaitTimeoutError{Last: d.progress, msg: d.msg, cause: d.ctxCause}
+	}
+	return &Error{code: d.code, msg: d.msg, RequestID: d.requestID, retryable: d.retryable}
+}
 
 // Error is a failure reported by the native library that has no richer type: invalid
 // arguments, configuration, transport, timeout and decoding errors. Match it with
@@ -46,38 +102,24 @@ type Error struct {
 	// one (decode errors); "" otherwise.
 	RequestID string
 
-	code resultCode
-	msg  string
+	code      resultCode
+	msg       string
+	retryable bool
 }
 
 func (e *Error) Error() string { return "dmsprogress: " + e.msg }
 
-// Is reports whether target is the sentinel for this error's kind.
+// Is reports whether target is the sentinel of this error's result code (see sentinels);
+// a timeout matches ErrTransport too.
 func (e *Error) Is(target error) bool {
-	switch e.code {
-	case resultInvalidArgument, resultInvalidUTF8:
-		return target == ErrInvalidArgument
-	case resultConfig:
-		return target == ErrConfig
-	case resultTransport:
-		return target == ErrTransport
-	case resultTimeout:
-		return target == ErrTimeout || target == ErrTransport
-	case resultAPI:
-		return target == ErrAPI
-	case resultDecode:
-		return target == ErrDecode
-	case resultTaskFailed:
-		return target == ErrTaskFailed
-	case resultWaitTimeout:
-		return target == ErrWaitTimeout
-	case resultCancelled:
-		return target == context.Canceled
-	case resultNullParameter, resultPanic:
-		return target == ErrInternal
-	}
-	return false
+	s, ok := sentinels[e.code]
+	return ok && target == s || e.code == resultTimeout && target == ErrTransport
 }
+
+// Retryable reports whether sending the same request again may succeed (a transport
+// hiccup, a timeout), as the library decides. The client already retried as configured
+// (Config.Retries).
+func (e *Error) Retryable() bool { return e.retryable }
 
 // APIError is an error status from the service (or the API gateway in front of it).
 //
@@ -94,7 +136,8 @@ type APIError struct {
 	// RequestID is the X-Request-Id of the response: what support asks for.
 	RequestID string
 
-	msg string
+	retryable bool
+	msg       string
 }
 
 func (e *APIError) Error() string {
@@ -111,9 +154,10 @@ func (e *APIError) Error() string {
 // Is matches ErrAPI.
 func (e *APIError) Is(target error) bool { return target == ErrAPI }
 
-// Retryable reports whether sending the same request again may succeed (429 and 5xx).
-// The client already retries these as configured (Config.Retries).
-func (e *APIError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
+// Retryable reports whether sending the same request again may succeed, as the library
+// decides from the status (429, 5xx). The client already retries these as configured
+// (Config.Retries).
+func (e *APIError) Retryable() bool { return e.retryable }
 
 // TaskFailedError says a step of the task failed. errors.Is(err, ErrTaskFailed) matches it.
 type TaskFailedError struct {

@@ -10,18 +10,15 @@ package dmsprogress
 #include <string.h>
 #include "dms_progress.h"
 
-// Defined in Go (callback.go) with //export.
+// Defined in Go (wait.go) with //export.
 extern _Bool dmsprogressGoOnProgress(void *userdata, dms_progress_progress *progress);
 
-// dms_progress_client_wait with the Go trampoline as callback and a runtime/cgo.Handle as
-// userdata: the handle is a number, so no Go pointer is ever stored in C.
-dms_progress_result dmsprogress_wait(const dms_progress_client *client,
-		const char *instance_id, const char *task_id, uint64_t interval_ms,
-		uint64_t max_wait_ms, uintptr_t handle, const dms_progress_cancel *cancel,
-		dms_progress_progress **progress_out, dms_progress_error **err_out) {
-	return dms_progress_client_wait(client, instance_id, task_id, interval_ms, max_wait_ms,
-		(dms_progress_progress_callback)dmsprogressGoOnProgress, (void *)handle, cancel,
-		progress_out, err_out);
+// Sets the Go trampoline as the wait's callback, with a runtime/cgo.Handle as userdata: the
+// handle is a number, so no Go pointer is ever stored in C.
+dms_progress_result dmsprogress_set_go_callback(dms_progress_wait_options *options, uintptr_t handle,
+		dms_progress_error **err_out) {
+	return dms_progress_wait_options_set_callback(options,
+		(dms_progress_progress_callback)dmsprogressGoOnProgress, (void *)handle, err_out);
 }
 */
 import "C"
@@ -92,65 +89,41 @@ func goStringOrEmpty(p *C.char) string {
 	return C.GoString(p)
 }
 
+// check is nil for success, else the error a fallible C function reported through its
+// err_out (which it frees).
+func check(rc C.dms_progress_result, cerr *C.dms_progress_error) error {
+	if rc == C.DMS_PROGRESS_RESULT_OK {
+		return nil
+	}
+	return takeError(rc, cerr, nil)
+}
+
 // takeError turns a failed result and its error handle into a Go error, then frees the
 // handle: everything needed is copied first, the attached progress included. ctxCause is
 // attached to a wait timeout that came from the context's deadline.
 func takeError(code C.dms_progress_result, cerr *C.dms_progress_error, ctxCause error) error {
 	defer C.dms_progress_error_free(cerr)
-	rc := resultCode(code)
 	if cerr == nil {
-		// Only possible if the library could not allocate the error; keep the code.
-		return &Error{code: rc, msg: rc.name()}
+		// The library always fills err_out when given one: a bug, keep the code.
+		return &Error{code: resultPanic, msg: resultCode(code).name() + " without an error handle"}
 	}
-	msg := goStringOrEmpty(C.dms_progress_error_message(cerr))
-	requestID := goStringOrEmpty(C.dms_progress_error_request_id(cerr))
-	switch rc {
-	case resultAPI:
-		return &APIError{
-			Status:    int(C.dms_progress_error_http_status(cerr)),
-			Code:      goStringOrEmpty(C.dms_progress_error_api_code(cerr)),
-			Message:   goStringOrEmpty(C.dms_progress_error_api_message(cerr)),
-			RequestID: requestID,
-			msg:       msg,
-		}
-	case resultTaskFailed:
-		e := &TaskFailedError{msg: msg, StepIndex: -1}
-		if p := C.dms_progress_error_progress(cerr); p != nil {
-			e.Progress = progressFromC(p)
-		}
-		var idx C.size_t
-		if C.dms_progress_error_failed_step(cerr, &idx) {
-			e.StepIndex = int(idx)
-			if e.Progress != nil && e.StepIndex < len(e.Progress.Steps) {
-				e.Step = e.Progress.Steps[e.StepIndex]
-			}
-		}
-		return e
-	case resultWaitTimeout:
-		e := &WaitTimeoutError{msg: msg, cause: ctxCause}
-		if p := C.dms_progress_error_progress(cerr); p != nil {
-			e.Last = progressFromC(p)
-		}
-		return e
+	d := detail{
+		code:      resultCode(C.dms_progress_error_result(cerr)),
+		msg:       goStringOrEmpty(C.dms_progress_error_message(cerr)),
+		requestID: goStringOrEmpty(C.dms_progress_error_request_id(cerr)),
+		retryable: bool(C.dms_progress_error_is_retryable(cerr)),
+		status:    int(C.dms_progress_error_http_status(cerr)),
+		apiCode:   goStringOrEmpty(C.dms_progress_error_api_code(cerr)),
+		apiMsg:    goStringOrEmpty(C.dms_progress_error_api_message(cerr)),
+		failed:    -1,
+		ctxCause:  ctxCause,
 	}
-	return &Error{code: rc, msg: msg, RequestID: requestID}
-}
-
-// setterError turns the result of a config setter (which has no error handle) into an
-// error naming the setting.
-func setterError(code C.dms_progress_result, what string) error {
-	rc := resultCode(code)
-	if rc == resultOK {
-		return nil
+	if p := C.dms_progress_error_progress(cerr); p != nil {
+		d.progress = progressFromC(p)
 	}
-	var detail string
-	switch rc {
-	case resultInvalidArgument:
-		detail = "invalid argument: " + what + " was refused"
-	case resultInvalidUTF8:
-		detail = "invalid argument: " + what + " is not valid UTF-8"
-	default:
-		detail = "setting " + what + " failed: " + rc.name()
+	var idx C.size_t
+	if C.dms_progress_error_failed_step(cerr, &idx) {
+		d.failed = int(idx)
 	}
-	return &Error{code: rc, msg: detail}
+	return d.err()
 }

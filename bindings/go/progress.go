@@ -53,52 +53,41 @@ type Progress struct {
 	// Steps are the task's steps, in order (possibly none).
 	Steps []Step
 
-	// What the native library decided about this progress, when it came from there; a
-	// Progress built by hand (in a test) falls back to the documented rule.
-	fromLibrary bool
+	// What the native library decided about this progress (the package never re-derives
+	// it): complete, and the indices of the failed and current steps (-1: none).
 	complete    bool
 	failedStep  int
+	currentStep int
 }
 
-// IsComplete reports whether the task is complete: 100 % and every step COMPLETED.
+// IsComplete reports whether the task is complete: 100 % and every step COMPLETED, as the
+// library decides. False for a Progress that did not come from the library.
 func (p *Progress) IsComplete() bool {
-	if p == nil {
-		return false
-	}
-	if p.fromLibrary {
-		return p.complete
-	}
-	if p.Percentage == nil || *p.Percentage != 100 {
-		return false
-	}
-	for _, s := range p.Steps {
-		if s.Status != StepCompleted {
-			return false
-		}
-	}
-	return true
+	return p != nil && p.complete
 }
 
 // FailedStep returns the index of the first FAILED step, and false when no step failed.
 func (p *Progress) FailedStep() (index int, ok bool) {
-	if p == nil {
+	if p == nil || p.failedStep < 0 {
 		return 0, false
 	}
-	if p.fromLibrary {
-		return p.failedStep, p.failedStep >= 0
+	return p.failedStep, true
+}
+
+// CurrentStep returns the index of the step running now (the first IN_PROGRESS step), and
+// false when none is (between two steps, before the first or after the last), as the
+// library decides.
+func (p *Progress) CurrentStep() (index int, ok bool) {
+	if p == nil || p.currentStep < 0 {
+		return 0, false
 	}
-	for i, s := range p.Steps {
-		if s.Status == StepFailed {
-			return i, true
-		}
-	}
-	return 0, false
+	return p.currentStep, true
 }
 
 // progressFromC copies a progress (owned or borrowed) into Go memory; p stays untouched
 // and may be freed (or go out of scope, for a borrowed one) right after.
 func progressFromC(p *C.dms_progress_progress) *Progress {
-	out := &Progress{fromLibrary: true, failedStep: -1}
+	out := &Progress{failedStep: -1, currentStep: -1}
 	var pct C.uint8_t
 	if C.dms_progress_progress_percentage(p, &pct) {
 		v := int(pct)
@@ -120,18 +109,8 @@ func progressFromC(p *C.dms_progress_progress) *Progress {
 		idx := C.size_t(i)
 		s := &out.Steps[i]
 		s.Name = goStringOrEmpty(C.dms_progress_progress_step_name(p, idx))
-		switch C.dms_progress_progress_step_status(p, idx) {
-		case C.DMS_PROGRESS_STEP_STATUS_COMPLETED:
-			s.Status = StepCompleted
-		case C.DMS_PROGRESS_STEP_STATUS_IN_PROGRESS:
-			s.Status = StepInProgress
-		case C.DMS_PROGRESS_STEP_STATUS_FAILED:
-			s.Status = StepFailed
-		case C.DMS_PROGRESS_STEP_STATUS_WAITING:
-			s.Status = StepWaiting
-		default:
-			s.Status = StepStatus(goStringOrEmpty(C.dms_progress_progress_step_status_text(p, idx)))
-		}
+		// The wire text as sent: the four documented states are the StepStatus constants.
+		s.Status = StepStatus(goStringOrEmpty(C.dms_progress_progress_step_status_text(p, idx)))
 		var ms C.int64_t
 		if C.dms_progress_progress_step_start_time(p, idx, &ms) {
 			t := time.UnixMilli(int64(ms)).UTC()
@@ -145,9 +124,12 @@ func progressFromC(p *C.dms_progress_progress) *Progress {
 		s.EndText = goStringOrEmpty(C.dms_progress_progress_step_end_time_text(p, idx))
 	}
 	out.complete = bool(C.dms_progress_progress_is_complete(p))
-	var failed C.size_t
-	if C.dms_progress_progress_failed_step(p, &failed) {
-		out.failedStep = int(failed)
+	var index C.size_t
+	if C.dms_progress_progress_failed_step(p, &index) {
+		out.failedStep = int(index)
+	}
+	if C.dms_progress_progress_current_step(p, &index) {
+		out.currentStep = int(index)
 	}
 	return out
 }

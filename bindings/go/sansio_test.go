@@ -136,20 +136,38 @@ func TestDecodeResponseErrors(t *testing.T) {
 	}
 }
 
-func TestProgressRulesByHand(t *testing.T) {
-	hundred := 100
-	p := &dmsprogress.Progress{Percentage: &hundred, Steps: []dmsprogress.Step{
-		{Name: "a", Status: dmsprogress.StepCompleted}, {Name: "b", Status: dmsprogress.StepCompleted},
-	}}
-	if !p.IsComplete() {
-		t.Fatal("hand-built complete progress")
+// What a progress means (complete, failed step, current step) is the library's answer: the
+// package reports it and never re-derives it.
+func TestProgressMeaningComesFromTheLibrary(t *testing.T) {
+	cases := []struct {
+		body            string
+		complete        bool
+		failed, current int // -1: none
+	}{
+		{`{"progress_percentage": 100, "step_list": [{"name": "a", "status": "COMPLETED"}, {"name": "b", "status": "COMPLETED"}]}`, true, -1, -1},
+		{`{"progress_percentage": 50, "step_list": [{"name": "a", "status": "COMPLETED"}, {"name": "b", "status": "WAITING"}, {"name": "c", "status": "IN_PROGRESS"}]}`, false, -1, 2},
+		{`{"progress_percentage": 50, "step_list": [{"name": "a", "status": "COMPLETED"}, {"name": "b", "status": "FAILED"}, {"name": "c", "status": "WAITING"}]}`, false, 1, -1},
+		{`{"progress_percentage": 100, "step_list": [{"name": "a", "status": "ROLLING_BACK"}]}`, false, -1, -1},
 	}
-	p.Steps[1].Status = dmsprogress.StepFailed
-	if i, ok := p.FailedStep(); !ok || i != 1 || p.IsComplete() {
-		t.Fatalf("FailedStep = %d %v", i, ok)
+	for _, tc := range cases {
+		p, err := dmsprogress.DecodeResponse(200, nil, []byte(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed, ok := p.FailedStep()
+		if !ok {
+			failed = -1
+		}
+		current, ok := p.CurrentStep()
+		if !ok {
+			current = -1
+		}
+		if p.IsComplete() != tc.complete || failed != tc.failed || current != tc.current {
+			t.Errorf("%s: complete %v, failed %d, current %d", tc.body, p.IsComplete(), failed, current)
+		}
 	}
 	var nilP *dmsprogress.Progress
-	if nilP.IsComplete() {
-		t.Fatal("nil progress complete")
+	if _, ok := nilP.CurrentStep(); nilP.IsComplete() || ok {
+		t.Fatal("nil progress")
 	}
 }

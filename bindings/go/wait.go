@@ -3,36 +3,27 @@ package dmsprogress
 /*
 #include <stdint.h>
 #include "dms_progress.h"
-extern dms_progress_result dmsprogress_wait(const dms_progress_client *client,
-		const char *instance_id, const char *task_id, uint64_t interval_ms,
-		uint64_t max_wait_ms, uintptr_t handle, const dms_progress_cancel *cancel,
-		dms_progress_progress **progress_out, dms_progress_error **err_out);
+extern dms_progress_result dmsprogress_set_go_callback(dms_progress_wait_options *options,
+		uintptr_t handle, dms_progress_error **err_out);
 */
 import "C"
 
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"runtime/cgo"
 	"sync"
 	"time"
 	"unsafe"
 )
 
-// Defaults of WaitOptions.
-const (
-	DefaultInterval = 5 * time.Second
-	DefaultMaxWait  = time.Hour
-)
-
-// WaitOptions says how Wait polls.
+// WaitOptions says how Wait polls. A zero field is the library's default.
 type WaitOptions struct {
-	// Interval between polls while the task progresses (default DefaultInterval, 5 s).
+	// Interval between polls while the task progresses (0: the library's default).
 	// Retryable errors (transport, 429, 5xx) back off and poll again; Retry-After wins.
 	Interval time.Duration
 	// MaxWait bounds the whole wait. The context's deadline bounds it too: the earlier of
-	// the two applies. With neither, DefaultMaxWait (1 h) applies.
+	// the two applies. With neither, the library's default maximum wait applies.
 	MaxWait time.Duration
 	// OnProgress, when set, is called after every successful poll with a fresh copy of the
 	// progress (the callee may keep it). It runs on a goroutine of Wait's, one call at a
@@ -102,37 +93,30 @@ func (st *waitState) finish() *Progress {
 // passes (*WaitTimeoutError, matching ErrWaitTimeout), or ctx ends.
 //
 // The maximum wait is the earlier of ctx's deadline and opts.MaxWait; with neither it is
-// DefaultMaxWait (1 h). When ctx's deadline ends the wait, the error is a
+// the library's default. When ctx's deadline ends the wait, the error is a
 // *WaitTimeoutError holding the last progress seen that matches both ErrWaitTimeout and
 // context.DeadlineExceeded. When ctx is cancelled, Wait returns at once (within a few
 // milliseconds; the native poll loop notices within about 50 ms) an error wrapping
-// context.Canceled; a poll still in flight is left to finish in the background.
+// context.Canceled, and the native call is told to stop.
 //
 // Retryable errors (transport, 429, 5xx) back off and poll again until the deadline; other
 // errors (a 401, a 404, a malformed id) end the wait at once.
 func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitOptions) (*Progress, error) {
 	const op = "wait"
-	interval := opts.Interval
-	switch {
-	case interval < 0:
+	if opts.Interval < 0 {
 		return nil, invalidArgument("WaitOptions.Interval must not be negative")
-	case interval == 0:
-		interval = DefaultInterval
 	}
-	maxWait := opts.MaxWait
-	switch {
-	case maxWait < 0:
+	if opts.MaxWait < 0 {
 		return nil, invalidArgument("WaitOptions.MaxWait must not be negative")
-	case maxWait == 0:
-		maxWait = DefaultMaxWait
 	}
+	maxWait := opts.MaxWait // 0: the library's default
 	deadlineFromCtx := false
 	if dl, ok := ctx.Deadline(); ok {
 		remaining := time.Until(dl)
 		if remaining <= 0 {
 			return nil, deadlineError(op, ctx, nil)
 		}
-		if opts.MaxWait == 0 || remaining <= maxWait {
+		if maxWait == 0 || remaining <= maxWait {
 			maxWait, deadlineFromCtx = remaining, true
 		}
 	}
@@ -167,11 +151,25 @@ func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitO
 		defer h.Delete()
 		defer freeCString(cInstance)
 		defer freeCString(cTask)
+		options := C.dms_progress_wait_options_new()
+		defer C.dms_progress_wait_options_free(options)
 		var p *C.dms_progress_progress
 		var cerr *C.dms_progress_error
-		rc := C.dmsprogress_wait(k.ptr, cInstance, cTask, durationMillis(interval),
-			durationMillis(maxWait), C.uintptr_t(h), k.token, &p, &cerr)
-		runtime.KeepAlive(c)
+		err := check(C.dms_progress_wait_options_set_interval_ms(options, durationMillis(opts.Interval), &cerr), cerr)
+		if err == nil {
+			err = check(C.dms_progress_wait_options_set_max_wait_ms(options, durationMillis(maxWait), &cerr), cerr)
+		}
+		if err == nil {
+			err = check(C.dmsprogress_set_go_callback(options, C.uintptr_t(h), &cerr), cerr)
+		}
+		if err == nil {
+			err = check(C.dms_progress_wait_options_set_cancel(options, k.token, &cerr), cerr)
+		}
+		if err != nil { // only for a NULL options handle: never
+			done <- outcome{err: err}
+			return
+		}
+		rc := C.dms_progress_client_wait(k.ptr, cInstance, cTask, options, &p, &cerr)
 		done <- takeOutcome(rc, p, cerr, ctxCause)
 	}()
 
@@ -182,13 +180,13 @@ func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitO
 			switch {
 			case ctx.Err() != nil:
 				return nil, waitCtxError(op, ctx, last)
-			case k.closing():
+			case c.closed():
 				return nil, closedError(op)
 			}
 		}
 		return r.progress, r.err
 	case <-ctx.Done():
-		k.cancel()
+		k.abandon()
 		last := st.finish()
 		return nil, waitCtxError(op, ctx, last)
 	}

@@ -51,9 +51,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	instanceID := fs.String("instance-id", "", "Kafka instance id (required)")
 	taskID := fs.String("task-id", "", "background task id, e.g. the job_id of the resize call (required)")
 	wait := fs.Bool("wait", false, "poll until the task completes or fails, printing each poll")
-	interval := fs.Duration("interval", 5*time.Second, "with --wait: time between polls")
-	maxWait := fs.Duration("max-wait", time.Hour, "with --wait: give up after this long")
-	timeout := fs.Duration("timeout", 0, "per-attempt HTTP timeout (default 30s)")
+	interval := fs.Duration("interval", 0, "with --wait: time between polls (0: the library's default)")
+	maxWait := fs.Duration("max-wait", 0, "with --wait: give up after this long (0: the library's default)")
+	timeout := fs.Duration("timeout", 0, "per-attempt HTTP timeout (0: the library's default)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: dms-progress-go (--endpoint URL | --region REGION) --instance-id ID --task-id ID [--wait]")
 		fmt.Fprintln(stderr, "credentials: HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK (or the profile file)")
@@ -139,11 +139,8 @@ func summary(p *dmsprogress.Progress) string {
 	if p.RemainTime != nil && !p.IsComplete() {
 		fmt.Fprintf(&b, "  %v left", *p.RemainTime)
 	}
-	for _, s := range p.Steps {
-		if s.Status != dmsprogress.StepCompleted {
-			fmt.Fprintf(&b, "  %s %s", s.Name, s.Status)
-			break
-		}
+	if i, ok := p.CurrentStep(); ok {
+		fmt.Fprintf(&b, "  %s %s", p.Steps[i].Name, p.Steps[i].Status)
 	}
 	return b.String()
 }
