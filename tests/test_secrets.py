@@ -305,7 +305,7 @@ def test_python_configuration_errors(monkeypatch, tmp_path):
     # The same file, well-formed: the client works and shows no secret.
     profile.write_text(f"[basic]\nak = {AK}\nsk = {SK}\nsecurity_token = {TOKEN}\nproject_id = {PROJECT}\n")
     with dms_progress.Client(endpoint=endpoint) as c:
-        assert c.ak == AK
+        assert c.access_key_id == AK
         assert_clean("a client from the profile file", repr(c), str(c), vars(c))
 
 
