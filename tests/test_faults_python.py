@@ -74,11 +74,13 @@ def healthy() -> bytes:
 
 class Server:
     """Answers every request with the next of ``answers`` (the last one repeats), one
-    connection per request, and records the request heads. With ``tls``, it speaks HTTPS."""
+    connection per request, and records the request heads. With ``tls`` (one context per
+    connection, the last repeating), it speaks HTTPS."""
 
-    def __init__(self, answers: Sequence[bytes], tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(self, answers: Sequence[bytes], tls: Sequence[ssl.SSLContext] = ()) -> None:
         self.answers = list(answers)
-        self.tls = tls
+        self.tls = list(tls)
+        self.connections = 0
         self.heads: List[bytes] = []
         self._lock = threading.Lock()
         self._listener = socket.socket()
@@ -102,14 +104,16 @@ class Server:
                 sock, _ = self._listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+            with self._lock:
+                index, self.connections = self.connections, self.connections + 1
+            threading.Thread(target=self._serve, args=(sock, index), daemon=True).start()
 
-    def _serve(self, sock: socket.socket) -> None:
+    def _serve(self, sock: socket.socket, index: int) -> None:
         try:
             sock.settimeout(10)
-            if self.tls is not None:
+            if self.tls:
                 try:
-                    sock = self.tls.wrap_socket(sock, server_side=True)
+                    sock = self.tls[min(index, len(self.tls) - 1)].wrap_socket(sock, server_side=True)
                 except (ssl.SSLError, OSError):
                     return  # the client refused our certificate
             head = b""
@@ -339,10 +343,10 @@ def test_retries_reach_the_library():
         assert server.requests == 3
 
 
-def _self_signed(directory: Path) -> Tuple[Path, Path]:
+def _self_signed(directory: Path, name: str) -> Tuple[Path, Path]:
     """A self-signed certificate for the name ``localhost``: (cert.pem, key.pem), made with
     the ``cryptography`` package (scripts/requirements-test.txt), else ``openssl``."""
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path, key_path = directory / f"{name}-cert.pem", directory / f"{name}-key.pem"
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
@@ -353,14 +357,14 @@ def _self_signed(directory: Path) -> Tuple[Path, Path]:
         assert openssl, "need the cryptography package (scripts/requirements-test.txt) or openssl"
         subprocess.run(
             [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", str(key_path), "-out", str(cert_path), "-days", "2", "-subj", "/CN=localhost",
+             "-keyout", str(key_path), "-out", str(cert_path), "-days", "2", "-subj", f"/CN={name}",
              "-addext", "subjectAltName=DNS:localhost",
              "-addext", "basicConstraints=critical,CA:FALSE"],
             check=True, capture_output=True,
         )  # fmt: skip
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
         x509.CertificateBuilder()
@@ -382,17 +386,26 @@ def _self_signed(directory: Path) -> Tuple[Path, Path]:
 
 
 def test_ca_file_and_insecure_reach_the_library(tmp_path: Path):
-    cert, key = _self_signed(tmp_path)
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(str(cert), str(key))
-    with Server([healthy()], tls=tls) as server:
+    contexts = {}
+    for name in ("trusted", "stranger"):
+        cert, key = _self_signed(tmp_path, name)
+        contexts[name] = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        contexts[name].load_cert_chain(str(cert), str(key))
+    trusted_cert = tmp_path / "trusted-cert.pem"
+    with Server([healthy()], tls=[contexts["trusted"]]) as server:
         endpoint = f"https://localhost:{server.port}"
         with client(endpoint) as c, pytest.raises(dms_progress.TransportError) as info:
             c.get_progress(INSTANCE, TASK)
         assert_translated(info.value, _ffi.DMS_PROGRESS_RESULT_TRANSPORT, dms_progress.TransportError)
         assert not info.value.retryable, "a refused certificate is not worth a retry"
         assert server.requests == 0
-        with client(endpoint, ca_file=cert) as c:
-            assert c.get_progress(INSTANCE, TASK).percentage == RUNNING_PCT
         with client(endpoint, insecure=True) as c:
             assert c.get_progress(INSTANCE, TASK).percentage == RUNNING_PCT
+    # The first connection presents a certificate the CA file does not vouch for, the next
+    # ones the trusted one: the same client fails once, then works.
+    with Server([healthy()], tls=[contexts["stranger"], contexts["trusted"]]) as server:
+        with client(f"https://localhost:{server.port}", ca_file=trusted_cert) as c:
+            with pytest.raises(dms_progress.TransportError):
+                c.get_progress(INSTANCE, TASK)
+            assert c.get_progress(INSTANCE, TASK).percentage == RUNNING_PCT
+            assert server.requests == 1

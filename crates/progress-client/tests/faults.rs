@@ -63,6 +63,14 @@ fn truncated_body_is_a_protocol_error_and_the_client_recovers() {
 fn huge_body_is_refused_at_the_limit() {
     let server = Server::start(vec![Reply::Huge(64 * 1024 * 1024), ok()]);
     let c = client(&server.url(), 0, Duration::from_secs(10));
+    let rss_kib = |field: &str| -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    // Reset the peak so it measures from here (the other tests of this binary are small).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = rss_kib("VmRSS:");
     match c.get_progress("i", "t") {
         Err(Error::Transport {
             kind: TransportKind::BodyTooLarge,
@@ -72,42 +80,51 @@ fn huge_body_is_refused_at_the_limit() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(c.get_progress("i", "t").is_ok());
+    let grew_mib = rss_kib("VmHWM:").saturating_sub(before) / 1024;
+    assert!(
+        grew_mib < 100,
+        "peak RSS grew by {grew_mib} MiB while a 64 MiB body was refused"
+    );
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 }
 
 #[test]
 fn non_json_200_is_a_decode_error_with_request_id() {
     let html = response_case("progress-html-200");
-    let server = Server::always(Reply::case(&html));
-    match client(&server.url(), 2, Duration::from_secs(5)).get_progress("i", "t") {
+    let server = Server::start(vec![Reply::case(&html), ok()]);
+    let c = client(&server.url(), 2, Duration::from_secs(5));
+    match c.get_progress("i", "t") {
         Err(e @ Error::Decode { .. }) => assert_eq!(e.request_id(), html.header("X-Request-Id")),
         other => panic!("{other:?}"),
     }
     assert_eq!(server.request_count(), 1, "a decode error is not retried");
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 }
 
 #[test]
 fn html_502_from_a_proxy_keeps_the_raw_text() {
     let html = response_case("error-html-502");
-    let server = Server::always(Reply::case(&html));
-    let err = client(&server.url(), 0, Duration::from_secs(5))
-        .get_progress("i", "t")
-        .unwrap_err();
+    let server = Server::start(vec![Reply::case(&html), ok()]);
+    let c = client(&server.url(), 0, Duration::from_secs(5));
+    let err = c.get_progress("i", "t").unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!(
         (api.status, api.error_code.as_str(), api.error_msg.as_str()),
         (502, "502", html.body_text())
     );
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 }
 
 #[test]
 fn two_503s_then_200_needs_retries() {
     let script = || vec![Reply::respond(503, &[], ""), Reply::respond(503, &[], ""), ok()];
     let server = Server::start(script());
-    let err = client(&server.url(), 0, Duration::from_secs(5))
-        .get_progress("i", "t")
-        .unwrap_err();
+    let c = client(&server.url(), 0, Duration::from_secs(5));
+    let err = c.get_progress("i", "t").unwrap_err();
     assert_eq!(err.api_error().map(|a| a.status), Some(503));
+    assert_eq!(server.request_count(), 1, "no retry with retries 0");
+    assert!(c.get_progress("i", "t").is_err(), "the second 503");
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 
     let server = Server::start(script());
     let p = client(&server.url(), 2, Duration::from_secs(5))
@@ -146,11 +163,16 @@ fn retry_after_is_honoured() {
 fn redirects_are_not_followed() {
     let elsewhere = Server::always(ok());
     let location = format!("{}/v2/proj/instances/i/tasks/t/progress", elsewhere.url());
-    let server = Server::always(Reply::respond(302, &[("Location", &location)], ""));
-    let err = client(&server.url(), 2, Duration::from_secs(5))
-        .get_progress("i", "t")
-        .unwrap_err();
+    let server = Server::start(vec![Reply::respond(302, &[("Location", &location)], ""), ok()]);
+    let c = client(&server.url(), 2, Duration::from_secs(5));
+    let err = c.get_progress("i", "t").unwrap_err();
     assert_eq!(err.api_error().map(|a| a.status), Some(302));
+    assert_eq!(
+        server.request_count(),
+        1,
+        "a redirect is neither followed nor retried"
+    );
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
     thread::sleep(Duration::from_millis(100));
     assert_eq!(elsewhere.request_count(), 0, "the other host received nothing");
 }
@@ -160,6 +182,7 @@ fn connection_reset_is_a_transport_error_and_is_retried() {
     let server = Server::start(vec![Reply::Reset, ok()]);
     let c = client(&server.url(), 0, Duration::from_secs(5));
     assert!(transport_kind(c.get_progress("i", "t")).is_retryable());
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
     let server = Server::start(vec![Reply::Reset, ok()]);
     assert!(client(&server.url(), 1, Duration::from_secs(5))
         .get_progress("i", "t")
@@ -168,14 +191,18 @@ fn connection_reset_is_a_transport_error_and_is_retried() {
 
 #[test]
 fn trickling_body_hits_the_attempt_timeout() {
-    let server = Server::always(Reply::Trickle {
-        body: running().body,
-        every: Duration::from_secs(1),
-    });
+    let server = Server::start(vec![
+        Reply::Trickle {
+            body: running().body,
+            every: Duration::from_secs(1),
+        },
+        ok(),
+    ]);
+    let c = client(&server.url(), 0, Duration::from_secs(1));
     let start = Instant::now();
-    let kind = transport_kind(client(&server.url(), 0, Duration::from_secs(1)).get_progress("i", "t"));
-    assert_eq!(kind, TransportKind::Timeout);
+    assert_eq!(transport_kind(c.get_progress("i", "t")), TransportKind::Timeout);
     assert!(start.elapsed() < Duration::from_secs(4));
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 }
 
 #[test]
@@ -197,9 +224,9 @@ fn connection_refused_is_a_connect_error() {
 #[test]
 fn odd_but_valid_shapes_decode() {
     let server = Server::always(Reply::case(&response_case("progress-numeric-strings")));
-    let p = client(&server.url(), 0, Duration::from_secs(5))
-        .get_progress("i", "t")
-        .unwrap();
+    let c = client(&server.url(), 0, Duration::from_secs(5));
+    let p = c.get_progress("i", "t").unwrap();
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
     assert_eq!((p.percentage, p.remain_time), (Some(70), None));
     assert_eq!(p.steps[0].status, StepStatus::Completed);
     assert_eq!(
@@ -213,15 +240,15 @@ fn odd_but_valid_shapes_decode() {
 #[test]
 fn gateway_401_carries_code_and_request_id() {
     let denied = response_case("error-apigw-401");
-    let server = Server::always(Reply::case(&denied));
-    let err = client(&server.url(), 2, Duration::from_secs(5))
-        .get_progress("i", "t")
-        .unwrap_err();
+    let server = Server::start(vec![Reply::case(&denied), ok()]);
+    let c = client(&server.url(), 2, Duration::from_secs(5));
+    let err = c.get_progress("i", "t").unwrap_err();
     let api = err.api_error().unwrap();
     assert_eq!((api.status, api.error_code.as_str()), (401, "APIGW.0301"));
     assert_eq!(api.request_id.as_deref(), denied.header("X-Request-Id"));
     assert_eq!(server.request_count(), 1, "a 401 is not retried");
     assert_clean("a 401", &format!("{err} {err:?}"));
+    assert!(c.get_progress("i", "t").is_ok(), "usable afterwards");
 }
 
 #[test]
