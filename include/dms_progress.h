@@ -157,7 +157,9 @@ typedef struct dms_progress_request dms_progress_request;
 
 // How `dms_progress_client_wait` polls: interval, maximum wait, progress callback and
 // cancel token. Every setting left unset (or set to 0) is the library's default
-// (`progress_core::defaults`); passing NULL options to the wait means all defaults.
+// (`progress_core::defaults`, applied by the core's wait settings, which also raise an
+// interval below the floor for the real service and refuse durations past the limit);
+// passing NULL options to the wait means all defaults.
 //
 // Ownership: created by `dms_progress_wait_options_new`, owned by the caller, released with
 // `dms_progress_wait_options_free` (a wait copies what it needs when it starts, so the
@@ -594,7 +596,9 @@ struct dms_progress_wait_options *dms_progress_wait_options_new(void);
 void dms_progress_wait_options_free(struct dms_progress_wait_options *options);
 
 // Sets the delay between polls while the task progresses, in milliseconds; 0 means the
-// library's default. Retryable errors back off on their own schedule (`Retry-After` wins).
+// library's default. An interval below the library's floor for the endpoint is raised to
+// it (polling faster only spends the account's rate limit). Retryable errors back off on
+// their own schedule (`Retry-After` wins).
 //
 // Fails only for NULL `options`; `*err_out` is set to NULL on entry and, on failure, to a
 // new error (pass NULL to skip). The same holds for every wait options setter.
@@ -603,7 +607,8 @@ dms_progress_result dms_progress_wait_options_set_interval_ms(struct dms_progres
                                                               struct dms_progress_error **err_out);
 
 // Sets how long the wait lasts before it gives up with `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`,
-// in milliseconds; 0 means the library's default.
+// in milliseconds; 0 means the library's default. A wait longer than the library's limit
+// is refused by `dms_progress_client_wait` (`DMS_PROGRESS_RESULT_INVALID_ARGUMENT`).
 dms_progress_result dms_progress_wait_options_set_max_wait_ms(struct dms_progress_wait_options *options,
                                                               uint64_t max_wait_ms,
                                                               struct dms_progress_error **err_out);

@@ -4,7 +4,6 @@ use std::ffi::c_void;
 use std::time::Duration;
 
 use progress_client::CancelToken;
-use progress_core::defaults;
 
 use super::boundary::{ffi_boundary, ffi_fallible, free_box, try_mut};
 use super::cancel::dms_progress_cancel;
@@ -21,7 +20,9 @@ pub type dms_progress_progress_callback =
 
 /// How `dms_progress_client_wait` polls: interval, maximum wait, progress callback and
 /// cancel token. Every setting left unset (or set to 0) is the library's default
-/// (`progress_core::defaults`); passing NULL options to the wait means all defaults.
+/// (`progress_core::defaults`, applied by the core's wait settings, which also raise an
+/// interval below the floor for the real service and refuse durations past the limit);
+/// passing NULL options to the wait means all defaults.
 ///
 /// Ownership: created by `dms_progress_wait_options_new`, owned by the caller, released with
 /// `dms_progress_wait_options_free` (a wait copies what it needs when it starts, so the
@@ -29,7 +30,9 @@ pub type dms_progress_progress_callback =
 /// several waits on several threads may use the same options at once (the callback then
 /// runs on each of those threads with the same `userdata`).
 pub struct dms_progress_wait_options {
+    /// Zero: unset, the core's default.
     pub(crate) interval: Duration,
+    /// Zero: unset, the core's default.
     pub(crate) max_wait: Duration,
     pub(crate) callback: dms_progress_progress_callback,
     pub(crate) userdata: *mut c_void,
@@ -39,8 +42,8 @@ pub struct dms_progress_wait_options {
 impl Default for dms_progress_wait_options {
     fn default() -> Self {
         dms_progress_wait_options {
-            interval: defaults::POLL_INTERVAL,
-            max_wait: defaults::MAX_WAIT,
+            interval: Duration::ZERO,
+            max_wait: Duration::ZERO,
             callback: None,
             userdata: std::ptr::null_mut(),
             cancel: None,
@@ -67,7 +70,9 @@ pub extern "C" fn dms_progress_wait_options_free(options: *mut dms_progress_wait
 }
 
 /// Sets the delay between polls while the task progresses, in milliseconds; 0 means the
-/// library's default. Retryable errors back off on their own schedule (`Retry-After` wins).
+/// library's default. An interval below the library's floor for the endpoint is raised to
+/// it (polling faster only spends the account's rate limit). Retryable errors back off on
+/// their own schedule (`Retry-After` wins).
 ///
 /// Fails only for NULL `options`; `*err_out` is set to NULL on entry and, on failure, to a
 /// new error (pass NULL to skip). The same holds for every wait options setter.
@@ -79,17 +84,14 @@ pub extern "C" fn dms_progress_wait_options_set_interval_ms(
 ) -> dms_progress_result {
     ffi_fallible!(err_out, {
         let options = try_mut!(options);
-        options.interval = if interval_ms == 0 {
-            defaults::POLL_INTERVAL
-        } else {
-            Duration::from_millis(interval_ms)
-        };
+        options.interval = Duration::from_millis(interval_ms);
         Ok(())
     })
 }
 
 /// Sets how long the wait lasts before it gives up with `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`,
-/// in milliseconds; 0 means the library's default.
+/// in milliseconds; 0 means the library's default. A wait longer than the library's limit
+/// is refused by `dms_progress_client_wait` (`DMS_PROGRESS_RESULT_INVALID_ARGUMENT`).
 #[no_mangle]
 pub extern "C" fn dms_progress_wait_options_set_max_wait_ms(
     options: *mut dms_progress_wait_options,
@@ -98,11 +100,7 @@ pub extern "C" fn dms_progress_wait_options_set_max_wait_ms(
 ) -> dms_progress_result {
     ffi_fallible!(err_out, {
         let options = try_mut!(options);
-        options.max_wait = if max_wait_ms == 0 {
-            defaults::MAX_WAIT
-        } else {
-            Duration::from_millis(max_wait_ms)
-        };
+        options.max_wait = Duration::from_millis(max_wait_ms);
         Ok(())
     })
 }
