@@ -6,10 +6,10 @@
  * is its reference):
  * - Strings passed in are NUL-terminated UTF-8; NULL or invalid UTF-8 is refused with
  *   DMS_PROGRESS_RESULT_NULL_PARAMETER / DMS_PROGRESS_RESULT_INVALID_UTF8, never a crash.
- * - Every function that returns a dms_progress_result writes its outputs only on success and
- *   takes an `err_out` last: `*err_out` is set to NULL on entry and, on failure, to a new
- *   dms_progress_error (message, retryability, HTTP status, API code, request id) that the
- *   caller frees with dms_progress_error_free (pass NULL to skip).
+ * - Every fallible function returns a dms_progress_result, writes its outputs only on
+ *   success and takes an `err_out` last: `*err_out` is set to NULL on entry and, on
+ *   failure, to a new dms_progress_error (message, retryability, HTTP status, API code,
+ *   request id) that the caller frees with dms_progress_error_free (pass NULL to skip).
  * - A number given as 0 (a timeout, an interval, a maximum wait, a body limit) means the
  *   library's default; no caller needs to know the default's value.
  * - Every handle from a `_new` (or an `_out` parameter) is owned by the caller and released
