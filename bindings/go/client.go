@@ -32,7 +32,8 @@ type Client struct {
 	ptr *C.dms_progress_client
 
 	// What the library resolved at creation, copied.
-	endpoint, projectID, accessKeyID, credentialSource, credentialKind string
+	endpoint, projectID, accessKeyID, credentialSource string
+	temporaryCredentials                               bool
 
 	// abandoned counts the native calls of this client still running after their caller
 	// left (see maxAbandoned).
@@ -55,12 +56,12 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		ptr:              ptr,
-		endpoint:         goStringOrEmpty(C.dms_progress_client_endpoint(ptr)),
-		projectID:        goStringOrEmpty(C.dms_progress_client_project_id(ptr)),
-		accessKeyID:      goStringOrEmpty(C.dms_progress_client_access_key_id(ptr)),
-		credentialSource: goStringOrEmpty(C.dms_progress_client_credential_source(ptr)),
-		credentialKind:   goStringOrEmpty(C.dms_progress_client_credential_kind(ptr)),
+		ptr:                  ptr,
+		endpoint:             goStringOrEmpty(C.dms_progress_client_endpoint(ptr)),
+		projectID:            goStringOrEmpty(C.dms_progress_client_project_id(ptr)),
+		accessKeyID:          goStringOrEmpty(C.dms_progress_client_access_key_id(ptr)),
+		credentialSource:     goStringOrEmpty(C.dms_progress_client_credential_source(ptr)),
+		temporaryCredentials: bool(C.dms_progress_client_temporary_credentials(ptr)),
 	}
 	// A safety net for a forgotten Close: the cleanup holds the C pointer, not c. It can
 	// only run once c is unreachable, and calls in flight hold references of their own.
@@ -81,13 +82,15 @@ func (c *Client) ProjectID() string { return c.projectID }
 // secret key and tokens are never exposed.
 func (c *Client) AccessKeyID() string { return c.accessKeyID }
 
-// CredentialSource says where the credentials came from: "explicit", "environment" or
-// "profile".
+// CredentialSource says where the credentials came from, by the library's name of the
+// source: "explicit", "environment", "profile", "oidc", "federation", "pod-identity",
+// "metadata" or "iam-token".
 func (c *Client) CredentialSource() string { return c.credentialSource }
 
-// CredentialKind says what the credentials are: "access-key", "temporary-access-key" or
-// "iam-token".
-func (c *Client) CredentialKind() string { return c.credentialKind }
+// TemporaryCredentials reports whether the credentials expire: issued by a service (and
+// refreshed by the library before they do), an access key pair with a security token, or
+// an IAM token.
+func (c *Client) TemporaryCredentials() bool { return c.temporaryCredentials }
 
 // Close releases the client. It returns at once; calls still running are cancelled and
 // fail with an error matching ErrClosed, and the native client is freed by the library

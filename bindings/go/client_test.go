@@ -696,8 +696,8 @@ func TestIAMToken(t *testing.T) {
 	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("with the IAM token: %v", err)
 	}
-	if c.AccessKeyID() != "" || c.CredentialKind() != "iam-token" || c.CredentialSource() != "explicit" {
-		t.Fatalf("IAM token client: %q %q %q", c.AccessKeyID(), c.CredentialKind(), c.CredentialSource())
+	if c.AccessKeyID() != "" || !c.TemporaryCredentials() || c.CredentialSource() != "iam-token" {
+		t.Fatalf("IAM token client: %q %v %q", c.AccessKeyID(), c.TemporaryCredentials(), c.CredentialSource())
 	}
 	bad := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint, ProjectID: project, IAMToken: "not-the-token", IgnoreEnvironment: true})
 	_, err := bad.GetProgress(context.Background(), instance, taskDone)
@@ -720,9 +720,9 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 		t.Fatalf("credentials from the environment: %v", err)
 	}
 	if c.AccessKeyID() != emutest.DemoAK || c.ProjectID() != project || c.CredentialSource() != "environment" ||
-		c.CredentialKind() != "access-key" || c.Endpoint() != emu.Endpoint {
-		t.Fatalf("resolved from the environment: %q %q %q %q %q", c.AccessKeyID(), c.ProjectID(), c.CredentialSource(),
-			c.CredentialKind(), c.Endpoint())
+		c.TemporaryCredentials() || c.Endpoint() != emu.Endpoint {
+		t.Fatalf("resolved from the environment: %q %q %q %v %q", c.AccessKeyID(), c.ProjectID(), c.CredentialSource(),
+			c.TemporaryCredentials(), c.Endpoint())
 	}
 	// IgnoreEnvironment really ignores it.
 	if _, err := dmsprogress.NewClient(dmsprogress.Config{Endpoint: emu.Endpoint, IgnoreEnvironment: true}); !errors.Is(err, dmsprogress.ErrConfig) {

@@ -53,5 +53,5 @@
 // ErrClosed) and the native client, reference counted by the library, is freed when the
 // last of them has returned. A client that becomes unreachable without Close is released
 // by a cleanup, as a safety net only. What the client resolved is readable: Endpoint,
-// ProjectID, AccessKeyID, CredentialSource, CredentialKind.
+// ProjectID, AccessKeyID, CredentialSource, TemporaryCredentials.
 package dmsprogress

@@ -161,7 +161,7 @@ def test_credentials_from_the_environment(emu, monkeypatch):
     with dms_progress.Client(endpoint=emu.endpoint) as c:
         assert c.get_progress(INSTANCE, FINISHED).is_complete
         assert c.access_key_id == emu.ak and c.project_id == PROJECT and c.endpoint == emu.endpoint
-        assert (c.credential_source, c.credential_kind) == ("environment", "access-key")
+        assert (c.credential_source, c.temporary_credentials) == ("environment", False)
         assert emu.sk not in repr(c)
 
 
@@ -203,7 +203,7 @@ def test_iam_token_against_the_emulator():
     with Emulator(STATIC, iam_token="emulator-iam-token") as e:
         with dms_progress.Client(endpoint=e.endpoint, project_id=PROJECT, iam_token="emulator-iam-token") as c:
             assert c.get_progress(INSTANCE, FINISHED).is_complete
-            assert (c.access_key_id, c.credential_kind, c.credential_source) == (None, "iam-token", "explicit")
+            assert (c.access_key_id, c.credential_source, c.temporary_credentials) == (None, "iam-token", True)
             assert "emulator-iam-token" not in repr(c) and "iam-token" in repr(c)
         with dms_progress.Client(endpoint=e.endpoint, project_id=PROJECT, iam_token="wrong", retries=0) as c:
             with pytest.raises(dms_progress.ApiError) as info:

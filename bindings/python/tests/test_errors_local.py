@@ -144,7 +144,7 @@ def test_secrets_never_appear_in_repr_or_errors(local_server):
     c = client(local_server.endpoint, security_token=TOKEN)
     text = repr(c)
     assert "AK" in text and local_server.endpoint in text and PROJECT in text
-    assert SK not in text and TOKEN not in text and "temporary-access-key" in text
+    assert SK not in text and TOKEN not in text and "(temporary)" in text
     with pytest.raises(dms_progress.ApiError) as info:
         c.get_progress("i", "t")
     for s in (str(info.value), repr(info.value), info.value.error_msg):

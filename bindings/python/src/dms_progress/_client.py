@@ -125,7 +125,7 @@ class Client(Managed[Any]):
     ``~/.huaweicloud/credentials``, section ``[basic]``). ``ConfigError`` when nothing
     supplies credentials or a project id, or when an access key comes without its secret key.
     What was resolved is readable afterwards: ``endpoint``, ``project_id``,
-    ``access_key_id``, ``credential_source``, ``credential_kind``.
+    ``access_key_id``, ``credential_source``, ``temporary_credentials``.
 
     :param endpoint: ``https://host[:port]`` or ``http://127.0.0.1:8080``; wins over ``region``.
     :param region: e.g. ``"cn-north-4"``; the endpoint comes from the official table or
@@ -197,7 +197,7 @@ class Client(Managed[Any]):
         self._project_id = _ffi.text(lib.dms_progress_client_project_id(client))
         self._access_key_id = _ffi.text(lib.dms_progress_client_access_key_id(client))
         self._credential_source = _ffi.text(lib.dms_progress_client_credential_source(client))
-        self._credential_kind = _ffi.text(lib.dms_progress_client_credential_kind(client))
+        self._temporary_credentials = bool(lib.dms_progress_client_temporary_credentials(client))
         super().__init__(client)
 
     def _release(self, ptr: Any) -> None:
@@ -236,20 +236,24 @@ class Client(Managed[Any]):
 
     @property
     def credential_source(self) -> Optional[str]:
-        """Where the credentials came from: ``"explicit"``, ``"environment"`` or ``"profile"``."""
+        """Where the credentials came from, by the library's name of the source:
+        ``"explicit"``, ``"environment"``, ``"profile"``, ``"oidc"``, ``"federation"``,
+        ``"pod-identity"``, ``"metadata"`` or ``"iam-token"``."""
         return self._credential_source
 
     @property
-    def credential_kind(self) -> Optional[str]:
-        """What the credentials are: ``"access-key"``, ``"temporary-access-key"`` or ``"iam-token"``."""
-        return self._credential_kind
+    def temporary_credentials(self) -> bool:
+        """Whether the credentials expire (issued by a service and refreshed by the client,
+        an access key pair with a security token, or an IAM token)."""
+        return self._temporary_credentials
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
         auth = f" ak={self._access_key_id!r}" if self._access_key_id is not None else ""
         return (
             f"<dms_progress.Client{state} endpoint={self._endpoint!r} project_id={self._project_id!r}"
-            f"{auth} credentials={self._credential_kind} from {self._credential_source}>"
+            f"{auth} credentials from {self._credential_source}"
+            f"{' (temporary)' if self._temporary_credentials else ''}>"
         )
 
     def get_progress(self, instance_id: str, task_id: str) -> Progress:

@@ -163,8 +163,8 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('client', ctypes.POINTER(dms_progress_client)),
         ],
     ),
-    'dms_progress_client_credential_kind': (
-        ctypes.c_char_p,
+    'dms_progress_client_temporary_credentials': (
+        ctypes.c_bool,
         [
             ('client', ctypes.POINTER(dms_progress_client)),
         ],

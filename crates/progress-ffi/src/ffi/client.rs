@@ -143,9 +143,7 @@ pub extern "C" fn dms_progress_client_access_key_id(client: *const dms_progress_
 ///
 /// Lifetime: valid while the client lives. Thread-safe.
 #[no_mangle]
-pub extern "C" fn dms_progress_client_credential_source(
-    client: *const dms_progress_client,
-) -> *const c_char {
+pub extern "C" fn dms_progress_client_credential_source(client: *const dms_progress_client) -> *const c_char {
     ffi_boundary! {
         try_ref!(client).credential_source.as_ptr()
     }
