@@ -12,6 +12,7 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{time::Duration as NextDuration, DefaultConnector, NextTimeout};
 
+use crate::cancel::{AttemptScope, Call, CancelToken, CancellableConnector, InFlight};
 use crate::config::{ClientConfig, ProxyConfig};
 use crate::error::{ConfigError, Error, FileProblem, TransportKind};
 use crate::files::{self, Holds};
@@ -48,6 +49,7 @@ pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body_bytes: u64,
     timeout: Duration,
+    calls: InFlight,
 }
 
 impl Transport {
@@ -75,17 +77,48 @@ impl Transport {
             .proxy(proxy)
             .tls_config(tls.build())
             .build();
+        let connector = CancellableConnector(DefaultConnector::new());
         Ok(Transport {
-            agent: ureq::Agent::with_parts(config, DefaultConnector::new(), LiteralFastResolver::default()),
+            agent: ureq::Agent::with_parts(config, connector, LiteralFastResolver::default()),
             max_body_bytes: cfg.max_body_bytes,
             timeout: cfg.timeout,
+            calls: InFlight::default(),
         })
+    }
+
+    /// Starts a call: its token is cancelled by `caller` and by [`cancel_all`](Self::cancel_all);
+    /// pass it to [`send`](Self::send) and to every sleep of the call.
+    pub fn begin_call(&self, caller: Option<&CancelToken>) -> Call {
+        self.calls.begin(caller)
+    }
+
+    /// Cancels every call in flight: each ends promptly with `Error::Cancelled`.
+    pub fn cancel_all(&self) {
+        self.calls.cancel_all();
     }
 
     /// Sends `req` once and reads the whole (bounded) response. `deadline_cap`, when given,
     /// shortens this attempt's overall timeout (a wait's deadline is never overshot by a
-    /// hanging attempt).
-    pub fn send(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
+    /// hanging attempt). A cancel of `cancel` shuts the attempt's socket down, and the attempt
+    /// ends with `Error::Cancelled`.
+    pub fn send(
+        &self,
+        req: &HttpRequest,
+        deadline_cap: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<RawResponse, Error> {
+        if cancel.is_some_and(CancelToken::is_cancelled) {
+            return Err(Error::Cancelled);
+        }
+        let _scope = cancel.map(AttemptScope::enter);
+        match self.send_once(req, deadline_cap) {
+            // Whatever the shut-down socket made ureq report, the cause is the cancel.
+            Err(_) if cancel.is_some_and(CancelToken::is_cancelled) => Err(Error::Cancelled),
+            outcome => outcome,
+        }
+    }
+
+    fn send_once(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
         let mut builder = match req.method {
             "DELETE" => self.agent.delete(&req.url),
             _ => self.agent.get(&req.url),
