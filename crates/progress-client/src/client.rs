@@ -218,11 +218,11 @@ impl Client {
             )),
             _ => None,
         };
-        let endpoints = std::iter::once(resolved.endpoint.clone())
+        let endpoints: Vec<Endpoint> = std::iter::once(resolved.endpoint.clone())
             .chain(resolved.alternate_endpoints.iter().cloned())
             .collect();
         Ok(Client {
-            transport: Transport::new(config)?,
+            transport: Transport::new(config, &endpoints)?,
             resolved,
             endpoints,
             current_endpoint: AtomicUsize::new(0),

@@ -1,21 +1,25 @@
 //! The blocking HTTP transport: one `ureq::Agent`, configured explicitly, because ureq's
 //! defaults suit scripts, not an SDK (errors on 4xx/5xx, follows redirects, no deadline).
 
+mod routes;
+
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use progress_core::service::ServiceRequest;
-use progress_core::HttpRequest;
+use progress_core::{Endpoint, HttpRequest};
 use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{time::Duration as NextDuration, DefaultConnector, NextTimeout};
 
 use crate::cancel::{AttemptScope, Call, CancelToken, CancellableConnector, InFlight};
-use crate::config::{ClientConfig, ProxyConfig};
+use crate::config::ClientConfig;
 use crate::error::{ConfigError, Error, FileProblem, TransportKind};
 use crate::files::{self, Holds};
+
+use self::routes::{ProxyInUse, Routes};
 
 /// A response as the core's decoder wants it.
 pub(crate) struct RawResponse {
@@ -50,18 +54,16 @@ pub(crate) struct Transport {
     max_body_bytes: u64,
     timeout: Duration,
     calls: InFlight,
+    /// Which proxy each destination goes through.
+    routes: Routes,
 }
 
 impl Transport {
-    pub fn new(cfg: &ClientConfig) -> Result<Transport, Error> {
-        let proxy = match &cfg.proxy {
-            ProxyConfig::FromEnvironment => ureq::Proxy::try_from_env(),
-            ProxyConfig::None => None,
-            ProxyConfig::Url(u) => Some(ureq::Proxy::new(u).map_err(|_| ConfigError::Proxy {
-                source_name: "setting".into(),
-                problem: "invalid URL (expected scheme://[user:pw@]host:port)".into(),
-            })?),
-        };
+    /// A transport for `endpoints` (the client's; none for one that only talks to credential
+    /// services), whose proxy decisions are made now.
+    pub fn new(cfg: &ClientConfig, endpoints: &[Endpoint]) -> Result<Transport, Error> {
+        let routes = Routes::new(&cfg.proxy, endpoints)?;
+        let ureq_proxy = routes.default.as_ref().map(|p| p.ureq.clone());
         let mut tls = TlsConfig::builder().disable_verification(cfg.insecure);
         if let Some(path) = &cfg.ca_file {
             tls = tls.root_certs(load_ca_file(path)?);
@@ -74,7 +76,7 @@ impl Transport {
             .timeout_connect(Some(cfg.connect_timeout))
             .timeout_global(Some(cfg.timeout))
             .user_agent(USER_AGENT)
-            .proxy(proxy)
+            .proxy(ureq_proxy)
             .tls_config(tls.build())
             .build();
         let connector = CancellableConnector(DefaultConnector::new());
@@ -83,6 +85,7 @@ impl Transport {
             max_body_bytes: cfg.max_body_bytes,
             timeout: cfg.timeout,
             calls: InFlight::default(),
+            routes,
         })
     }
 
@@ -119,42 +122,68 @@ impl Transport {
     }
 
     fn send_once(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
+        let proxy = self.routes.for_origin(origin(&req.url))?;
+        let own_proxy = self.routes.differs_from_default(&proxy);
         let mut builder = match req.method {
             "DELETE" => self.agent.delete(&req.url),
             _ => self.agent.get(&req.url),
         };
-        if let Some(cap) = deadline_cap {
-            builder = builder
-                .config()
-                .timeout_global(Some(cap.min(self.timeout)))
-                .build();
+        if deadline_cap.is_some() || own_proxy {
+            let mut config = builder.config();
+            if let Some(cap) = deadline_cap {
+                config = config.timeout_global(Some(cap.min(self.timeout)));
+            }
+            if own_proxy {
+                config = config.proxy(proxy.as_ref().map(|p| p.ureq.clone()));
+            }
+            builder = config.build();
         }
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        let resp = builder.call().map_err(|e| map_error(e, &req.url))?;
-        self.read(resp, &req.url)
+        let resp = builder
+            .call()
+            .map_err(|e| map_error(e, &req.url, proxy.as_deref()))?;
+        self.read(resp, &req.url, proxy.as_deref())
     }
 
     /// Sends a request to a credential service or IAM once (any method, with its body) and
     /// reads the whole (bounded) response.
     pub fn send_service(&self, req: &ServiceRequest) -> Result<RawResponse, Error> {
-        fn with_headers<B>(mut b: ureq::RequestBuilder<B>, req: &ServiceRequest) -> ureq::RequestBuilder<B> {
+        let proxy = self.routes.for_origin(origin(&req.url))?;
+        let own_proxy = self
+            .routes
+            .differs_from_default(&proxy)
+            .then(|| proxy.as_ref().map(|p| p.ureq.clone()));
+        /// The request's headers, and its own proxy setting when it differs from the agent's.
+        fn prepared<B>(
+            mut b: ureq::RequestBuilder<B>,
+            req: &ServiceRequest,
+            own_proxy: &Option<Option<ureq::Proxy>>,
+        ) -> ureq::RequestBuilder<B> {
+            if let Some(p) = own_proxy {
+                b = b.config().proxy(p.clone()).build();
+            }
             for (name, value) in &req.headers {
                 b = b.header(*name, value.as_str());
             }
             b
         }
         let sent = match req.method {
-            "GET" => with_headers(self.agent.get(&req.url), req).call(),
-            "PUT" => with_headers(self.agent.put(&req.url), req).send(&req.body[..]),
-            _ => with_headers(self.agent.post(&req.url), req).send(&req.body[..]),
+            "GET" => prepared(self.agent.get(&req.url), req, &own_proxy).call(),
+            "PUT" => prepared(self.agent.put(&req.url), req, &own_proxy).send(&req.body[..]),
+            _ => prepared(self.agent.post(&req.url), req, &own_proxy).send(&req.body[..]),
         };
-        let resp = sent.map_err(|e| map_error(e, &req.url))?;
-        self.read(resp, &req.url)
+        let resp = sent.map_err(|e| map_error(e, &req.url, proxy.as_deref()))?;
+        self.read(resp, &req.url, proxy.as_deref())
     }
 
-    fn read(&self, mut resp: ureq::http::Response<ureq::Body>, url: &str) -> Result<RawResponse, Error> {
+    fn read(
+        &self,
+        mut resp: ureq::http::Response<ureq::Body>,
+        url: &str,
+        proxy: Option<&ProxyInUse>,
+    ) -> Result<RawResponse, Error> {
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -166,7 +195,7 @@ impl Transport {
             .with_config()
             .limit(self.max_body_bytes)
             .read_to_vec()
-            .map_err(|e| map_error(e, url))?;
+            .map_err(|e| map_error(e, url, proxy))?;
         Ok(RawResponse {
             status,
             headers,
@@ -246,23 +275,43 @@ fn origin(url: &str) -> &str {
     }
 }
 
-fn map_error(e: ureq::Error, url: &str) -> Error {
+/// Whether an I/O error can only come from setting up a connection.
+fn is_connect_error(kind: io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+    )
+}
+
+/// The typed error of a failed attempt to `url`. With a proxy in use, a connection that
+/// cannot be set up is the proxy's: the message names it, not the endpoint behind it.
+fn map_error(e: ureq::Error, url: &str, proxy: Option<&ProxyInUse>) -> Error {
     use TransportKind::*;
     let at = origin(url);
     let (kind, message) = match e {
         ureq::Error::Timeout(t) => (Timeout, format!("{at}: {t}")),
         ureq::Error::HostNotFound => (Connect, format!("{at}: host not found")),
-        ureq::Error::ConnectionFailed => (Connect, format!("{at}: connection failed")),
+        ureq::Error::ConnectionFailed => match proxy {
+            Some(p) => (Connect, format!("cannot reach {p}")),
+            None => (Connect, format!("{at}: connection failed")),
+        },
+        ureq::Error::ConnectProxyFailed(reason) => match proxy {
+            Some(p) => (Connect, format!("{p} did not open a tunnel to {at}: {reason}")),
+            None => (Connect, format!("{at}: {reason}")),
+        },
         ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
             (Tls, format!("{at}: {io}"))
         }
+        ureq::Error::Io(io) if is_connect_error(io.kind()) => match proxy {
+            Some(p) => (Connect, format!("cannot reach {p}: {io}")),
+            None => (Connect, format!("{at}: {io}")),
+        },
         ureq::Error::Io(io) => {
             let kind = match io.kind() {
-                io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::AddrNotAvailable
-                | io::ErrorKind::NotConnected
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable => Connect,
                 io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Timeout,
                 _ => Protocol,
             };
