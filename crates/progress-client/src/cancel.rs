@@ -232,6 +232,16 @@ impl Drop for AttemptScope {
     }
 }
 
+/// Whether the call whose attempt runs on this thread was cancelled (for waits that no
+/// socket shutdown can interrupt, such as a host name lookup).
+pub(crate) fn attempt_cancelled() -> bool {
+    ATTEMPT.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_some_and(|call| call.cancelled.load(Ordering::SeqCst))
+    })
+}
+
 /// Registers `socket` with the call whose attempt runs on this thread, if any; shuts it down
 /// at once if that call is already cancelled.
 fn register_socket(socket: Weak<dyn ShutdownHandle>) -> Option<Link> {

@@ -1,22 +1,25 @@
 //! The blocking HTTP transport: one `ureq::Agent`, configured explicitly, because ureq's
 //! defaults suit scripts, not an SDK (errors on 4xx/5xx, follows redirects, no deadline).
 
+mod resolve;
 mod routes;
 
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use progress_core::defaults::MAX_REQUEST_HEAD_BYTES;
 use progress_core::service::ServiceRequest;
 use progress_core::{Endpoint, HttpRequest};
-use ureq::http::Uri;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{time::Duration as NextDuration, DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::DefaultConnector;
+use ureq::Timeout as Phase;
+
+use self::resolve::{CallResolver, LookupFailed};
 
 use crate::cancel::{AttemptScope, Call, CancelToken, CancellableConnector, InFlight};
 use crate::config::ClientConfig;
-use crate::error::{ConfigError, Error, FileProblem, TransportKind};
+use crate::error::{ConfigError, Error, FileProblem, InvalidArgument, TransportKind};
 use crate::files::{self, Holds};
 
 use self::routes::{ProxyInUse, Routes};
@@ -53,6 +56,7 @@ pub(crate) struct Transport {
     agent: ureq::Agent,
     max_body_bytes: u64,
     timeout: Duration,
+    connect_timeout: Duration,
     calls: InFlight,
     /// Which proxy each destination goes through.
     routes: Routes,
@@ -76,14 +80,18 @@ impl Transport {
             .timeout_connect(Some(cfg.connect_timeout))
             .timeout_global(Some(cfg.timeout))
             .user_agent(USER_AGENT)
+            // The head is checked against the core's limit before ureq writes it; the rest is
+            // room for the headers ureq adds (Accept, Accept-Encoding).
+            .output_buffer_size(MAX_REQUEST_HEAD_BYTES + 1024)
             .proxy(ureq_proxy)
             .tls_config(tls.build())
             .build();
         let connector = CancellableConnector(DefaultConnector::new());
         Ok(Transport {
-            agent: ureq::Agent::with_parts(config, connector, LiteralFastResolver::default()),
+            agent: ureq::Agent::with_parts(config, connector, CallResolver),
             max_body_bytes: cfg.max_body_bytes,
             timeout: cfg.timeout,
+            connect_timeout: cfg.connect_timeout,
             calls: InFlight::default(),
             routes,
         })
@@ -122,16 +130,26 @@ impl Transport {
     }
 
     fn send_once(&self, req: &HttpRequest, deadline_cap: Option<Duration>) -> Result<RawResponse, Error> {
+        req.check_head_len()
+            .map_err(|e| Error::InvalidArgument(InvalidArgument::RequestTooLarge(e)))?;
         let proxy = self.routes.for_origin(origin(&req.url))?;
         let own_proxy = self.routes.differs_from_default(&proxy);
+        let attempt_timeout = deadline_cap.map_or(self.timeout, |cap| cap.min(self.timeout));
+        let context = ErrorContext {
+            url: &req.url,
+            proxy: proxy.as_deref(),
+            connect_timeout: self.connect_timeout,
+            attempt_timeout,
+            capped_by_wait: attempt_timeout < self.timeout,
+        };
         let mut builder = match req.method {
             "DELETE" => self.agent.delete(&req.url),
             _ => self.agent.get(&req.url),
         };
         if deadline_cap.is_some() || own_proxy {
             let mut config = builder.config();
-            if let Some(cap) = deadline_cap {
-                config = config.timeout_global(Some(cap.min(self.timeout)));
+            if deadline_cap.is_some() {
+                config = config.timeout_global(Some(attempt_timeout));
             }
             if own_proxy {
                 config = config.proxy(proxy.as_ref().map(|p| p.ureq.clone()));
@@ -141,10 +159,8 @@ impl Transport {
         for (name, value) in &req.headers {
             builder = builder.header(*name, value.as_str());
         }
-        let resp = builder
-            .call()
-            .map_err(|e| map_error(e, &req.url, proxy.as_deref()))?;
-        self.read(resp, &req.url, proxy.as_deref())
+        let resp = builder.call().map_err(|e| context.map(e))?;
+        self.read(resp, &context)
     }
 
     /// Sends a request to a credential service or IAM once (any method, with its body) and
@@ -174,15 +190,21 @@ impl Transport {
             "PUT" => prepared(self.agent.put(&req.url), req, &own_proxy).send(&req.body[..]),
             _ => prepared(self.agent.post(&req.url), req, &own_proxy).send(&req.body[..]),
         };
-        let resp = sent.map_err(|e| map_error(e, &req.url, proxy.as_deref()))?;
-        self.read(resp, &req.url, proxy.as_deref())
+        let context = ErrorContext {
+            url: &req.url,
+            proxy: proxy.as_deref(),
+            connect_timeout: self.connect_timeout,
+            attempt_timeout: self.timeout,
+            capped_by_wait: false,
+        };
+        let resp = sent.map_err(|e| context.map(e))?;
+        self.read(resp, &context)
     }
 
     fn read(
         &self,
         mut resp: ureq::http::Response<ureq::Body>,
-        url: &str,
-        proxy: Option<&ProxyInUse>,
+        context: &ErrorContext<'_>,
     ) -> Result<RawResponse, Error> {
         let status = resp.status().as_u16();
         let headers = resp
@@ -195,51 +217,13 @@ impl Transport {
             .with_config()
             .limit(self.max_body_bytes)
             .read_to_vec()
-            .map_err(|e| map_error(e, url, proxy))?;
+            .map_err(|e| context.map(e))?;
         Ok(RawResponse {
             status,
             headers,
             body,
         })
     }
-}
-
-/// ureq's resolver, except that a host that is an IP address is answered on the calling
-/// thread. ureq resolves the host on every call, before it looks for a pooled keep-alive
-/// connection, and with a timeout configured its default resolver spawns a thread per call to
-/// bound the lookup: that thread cost ~100 µs per call on loopback, several times the rest of
-/// a call (see BENCHMARKS.md). Parsing an address needs no lookup, so no thread either;
-/// host names still go through the default, timeout-bounded path. (The resolver trait is in
-/// ureq's `unversioned` module, which a minor ureq release may change.)
-#[derive(Debug, Default)]
-struct LiteralFastResolver(DefaultResolver);
-
-impl Resolver for LiteralFastResolver {
-    fn resolve(
-        &self,
-        uri: &Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let timeout = if uri.host().is_some_and(is_ip_literal) {
-            NextTimeout {
-                after: NextDuration::NotHappening,
-                ..timeout
-            }
-        } else {
-            timeout
-        };
-        self.0.resolve(uri, config, timeout)
-    }
-}
-
-/// `127.0.0.1`, `[::1]` (as `Uri::host` returns it, brackets included).
-fn is_ip_literal(host: &str) -> bool {
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn load_ca_file(path: &std::path::Path) -> Result<RootCerts, Error> {
@@ -287,54 +271,119 @@ fn is_connect_error(kind: io::ErrorKind) -> bool {
     )
 }
 
-/// The typed error of a failed attempt to `url`. With a proxy in use, a connection that
-/// cannot be set up is the proxy's: the message names it, not the endpoint behind it.
-fn map_error(e: ureq::Error, url: &str, proxy: Option<&ProxyInUse>) -> Error {
-    use TransportKind::*;
-    let at = origin(url);
-    let (kind, message) = match e {
-        ureq::Error::Timeout(t) => (Timeout, format!("{at}: {t}")),
-        ureq::Error::HostNotFound => (Connect, format!("{at}: host not found")),
-        ureq::Error::ConnectionFailed => match proxy {
-            Some(p) => (Connect, format!("cannot reach {p}")),
-            None => (Connect, format!("{at}: connection failed")),
-        },
-        ureq::Error::ConnectProxyFailed(reason) => match proxy {
-            Some(p) => (Connect, format!("{p} did not open a tunnel to {at}: {reason}")),
-            None => (Connect, format!("{at}: {reason}")),
-        },
-        ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
-            (Tls, format!("{at}: {io}"))
-        }
-        ureq::Error::Io(io) if is_connect_error(io.kind()) => match proxy {
-            Some(p) => (Connect, format!("cannot reach {p}: {io}")),
-            None => (Connect, format!("{at}: {io}")),
-        },
-        ureq::Error::Io(io) => {
-            let kind = match io.kind() {
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Timeout,
-                _ => Protocol,
-            };
-            (kind, format!("{at}: {io}"))
-        }
-        ureq::Error::BodyExceedsLimit(limit) => (
-            BodyTooLarge,
-            format!("{at}: response body exceeds the limit of {limit} bytes"),
-        ),
-        ureq::Error::Tls(m) => (Tls, format!("{at}: {m}")),
-        ureq::Error::Rustls(r) => (Tls, format!("{at}: {r}")),
-        ureq::Error::Pem(p) => (Tls, format!("{at}: {p}")),
-        ureq::Error::InvalidProxyUrl => {
-            return ConfigError::Proxy {
-                source_name: "setting".into(),
-                problem: "invalid URL".into(),
+/// What a message about a failed attempt names.
+struct ErrorContext<'a> {
+    url: &'a str,
+    proxy: Option<&'a ProxyInUse>,
+    connect_timeout: Duration,
+    /// This attempt's deadline: the configured timeout, or less when a wait's deadline is
+    /// nearer.
+    attempt_timeout: Duration,
+    capped_by_wait: bool,
+}
+
+impl ErrorContext<'_> {
+    /// The typed error of a failed attempt, in the user's terms: which host could not be
+    /// resolved, which deadline passed, and, with a proxy in use, that a connection that
+    /// could not be set up is the proxy's (the message names it, not the endpoint behind it).
+    fn map(&self, e: ureq::Error) -> Error {
+        use TransportKind::*;
+        let at = origin(self.url);
+        let (kind, message) = match e {
+            ureq::Error::Timeout(Phase::Connect) => (
+                Timeout,
+                match self.proxy {
+                    Some(p) => format!(
+                        "{at}: could not set up a connection through {p} within the {} connect timeout",
+                        seconds(self.connect_timeout)
+                    ),
+                    None => format!(
+                        "{at}: could not set up a connection within the {} connect timeout",
+                        seconds(self.connect_timeout)
+                    ),
+                },
+            ),
+            ureq::Error::Timeout(Phase::Resolve) => (
+                Timeout,
+                format!("{at}: the host name lookup took longer than {}", self.deadline()),
+            ),
+            ureq::Error::Timeout(_) => (
+                Timeout,
+                format!("{at}: no complete response within {}", self.deadline()),
+            ),
+            ureq::Error::Other(e) if e.is::<LookupFailed>() => {
+                let failed = e.downcast_ref::<LookupFailed>().expect("checked");
+                match self.proxy {
+                    Some(p) if p.url.host().eq_ignore_ascii_case(&failed.host) => {
+                        (Connect, format!("cannot reach {p}: {failed}"))
+                    }
+                    _ => (Connect, failed.to_string()),
+                }
             }
-            .into()
+            ureq::Error::HostNotFound => (Connect, format!("{at}: host not found")),
+            ureq::Error::ConnectionFailed => match self.proxy {
+                Some(p) => (Connect, format!("cannot reach {p}")),
+                None => (Connect, format!("{at}: connection failed")),
+            },
+            ureq::Error::ConnectProxyFailed(reason) => match self.proxy {
+                Some(p) => (Connect, format!("{p} did not open a tunnel to {at}: {reason}")),
+                None => (Connect, format!("{at}: {reason}")),
+            },
+            ureq::Error::Io(io) if io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) => {
+                (Tls, format!("{at}: {io}"))
+            }
+            ureq::Error::Io(io) if is_connect_error(io.kind()) => match self.proxy {
+                Some(p) => (Connect, format!("cannot reach {p}: {io}")),
+                None => (Connect, format!("{at}: {io}")),
+            },
+            ureq::Error::Io(io)
+                if matches!(io.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) =>
+            {
+                (
+                    Timeout,
+                    format!("{at}: no complete response within {}", self.deadline()),
+                )
+            }
+            ureq::Error::Io(io) => (Protocol, format!("{at}: {io}")),
+            ureq::Error::BodyExceedsLimit(limit) => (
+                BodyTooLarge,
+                format!("{at}: response body exceeds the limit of {limit} bytes"),
+            ),
+            ureq::Error::Tls(m) => (Tls, format!("{at}: {m}")),
+            ureq::Error::Rustls(r) => (Tls, format!("{at}: {r}")),
+            ureq::Error::Pem(p) => (Tls, format!("{at}: {p}")),
+            ureq::Error::InvalidProxyUrl => {
+                return ConfigError::Proxy {
+                    source_name: "setting".into(),
+                    problem: "invalid URL".into(),
+                }
+                .into()
+            }
+            ureq::Error::Protocol(p) => (Protocol, format!("{at}: {p}")),
+            other => (Protocol, format!("{at}: {other}")),
+        };
+        Error::Transport { kind, message }
+    }
+
+    /// "the attempt's 30 s deadline", or what a wait had left.
+    fn deadline(&self) -> String {
+        if self.capped_by_wait {
+            format!("the {} the wait had left", seconds(self.attempt_timeout))
+        } else {
+            format!("the attempt's {} deadline", seconds(self.attempt_timeout))
         }
-        ureq::Error::Protocol(p) => (Protocol, format!("{at}: {p}")),
-        other => (Protocol, format!("{at}: {other}")),
-    };
-    Error::Transport { kind, message }
+    }
+}
+
+/// `30 s`, `1.5 s`, `250 ms`.
+fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 #[cfg(test)]
@@ -342,20 +391,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ip_literals_skip_the_lookup_thread_and_names_do_not() {
-        for host in ["127.0.0.1", "10.1.2.3", "[::1]", "::1", "[2001:db8::1]"] {
-            assert!(is_ip_literal(host), "{host}");
-        }
-        for host in [
-            "localhost",
-            "dms.cn-north-4.myhuaweicloud.com",
-            "[localhost]",
-            "127.0.0.1.nip.io",
-            "",
-        ] {
-            assert!(!is_ip_literal(host), "{host}");
-        }
-        let uri: Uri = "http://[::1]:8080/v2".parse().unwrap();
-        assert!(uri.host().is_some_and(is_ip_literal));
+    fn durations_read_as_people_write_them() {
+        assert_eq!(seconds(Duration::from_secs(30)), "30 s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(seconds(Duration::from_millis(250)), "250 ms");
     }
 }
