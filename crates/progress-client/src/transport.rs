@@ -3,26 +3,27 @@
 
 mod resolve;
 mod routes;
+mod socket;
 
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use progress_core::defaults::MAX_REQUEST_HEAD_BYTES;
+use progress_core::defaults::{MAX_IDLE_CONNECTIONS, MAX_REQUEST_HEAD_BYTES};
 use progress_core::service::ServiceRequest;
 use progress_core::{Endpoint, HttpRequest};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector, SocksConnector};
 use ureq::Timeout as Phase;
 
 use self::resolve::{CallResolver, LookupFailed};
+use self::routes::{ProxyInUse, Routes};
+use self::socket::SocketConnector;
 
 use crate::cancel::{AttemptScope, Call, CancelToken, CancellableConnector, InFlight};
 use crate::config::ClientConfig;
 use crate::error::{ConfigError, Error, FileProblem, InvalidArgument, TransportKind};
 use crate::files::{self, Holds};
-
-use self::routes::{ProxyInUse, Routes};
 
 /// A response as the core's decoder wants it.
 pub(crate) struct RawResponse {
@@ -83,10 +84,23 @@ impl Transport {
             // The head is checked against the core's limit before ureq writes it; the rest is
             // room for the headers ureq adds (Accept, Accept-Encoding).
             .output_buffer_size(MAX_REQUEST_HEAD_BYTES + 1024)
+            // One client serves many threads: keep a connection per concurrent caller rather
+            // than ureq's 3 per host, which made about one call in eight open (and close) a
+            // connection with 64 callers. The pool only grows to the concurrency actually seen.
+            .max_idle_connections(MAX_IDLE_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_IDLE_CONNECTIONS)
             .proxy(ureq_proxy)
             .tls_config(tls.build())
             .build();
-        let connector = CancellableConnector(DefaultConnector::new());
+        // ureq's default chain with its TCP connector replaced: a SOCKS proxy if configured,
+        // else a CONNECT proxy, else a direct socket; then TLS for https://. (ureq's default
+        // also has connectors that only panic when a TLS provider is missing.)
+        let chain =
+            ().chain(SocksConnector::default())
+                .chain(ConnectProxyConnector::default())
+                .chain(SocketConnector)
+                .chain(RustlsConnector::default());
+        let connector = CancellableConnector(chain);
         Ok(Transport {
             agent: ureq::Agent::with_parts(config, connector, CallResolver),
             max_body_bytes: cfg.max_body_bytes,

@@ -1,7 +1,7 @@
 //! Cancellation reaches the socket: a call blocked on a server that accepted and never
 //! answers ends promptly with `Error::Cancelled` when its token is cancelled or when
-//! `Client::cancel_all` runs, over plain HTTP and during a TLS handshake, in a single call
-//! and in a wait. The attempt timeout is 30 s with 2 retries throughout, so only the cancel
+//! `Client::cancel_all` runs, over plain HTTP, during a TLS handshake and during a TCP
+//! connect the peer never completes, in a single call and in a wait. The attempt timeout is 30 s with 2 retries throughout, so only the cancel
 //! can end these calls within the bounds asserted.
 //!
 //! (That nothing is left behind, threads or descriptors, is `cancel_leak.rs`: it counts the
@@ -111,6 +111,33 @@ fn a_cancel_ends_a_wait_blocked_in_a_poll() {
     );
     assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
     assert!(took < PROMPT, "the wait took {took:?} after the cancel");
+}
+
+#[test]
+fn a_cancel_ends_a_connect_the_peer_never_completes() {
+    // A listener with a backlog of 0 that never accepts: once one connection fills its
+    // queue, the kernel drops further SYNs and a connect waits for its timeout.
+    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    listener
+        .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let _filler = std::net::TcpStream::connect(addr).unwrap();
+    let client = Arc::new(client(&format!("http://{addr}")));
+    let token = CancelToken::new();
+    let (c, t) = (Arc::clone(&client), token.clone());
+    let call = thread::spawn(move || c.get_progress_cancellable("inst-1", "task-1", Some(&t)));
+    thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    token.cancel();
+    let result = call.join().unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    assert!(
+        started.elapsed() < PROMPT,
+        "the connect took {:?} after the cancel",
+        started.elapsed()
+    );
 }
 
 #[test]
