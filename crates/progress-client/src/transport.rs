@@ -102,7 +102,7 @@ impl Transport {
                 .chain(RustlsConnector::default());
         let connector = CancellableConnector(chain);
         Ok(Transport {
-            agent: ureq::Agent::with_parts(config, connector, CallResolver),
+            agent: ureq::Agent::with_parts(config, connector, CallResolver::default()),
             max_body_bytes: cfg.max_body_bytes,
             timeout: cfg.timeout,
             connect_timeout: cfg.connect_timeout,

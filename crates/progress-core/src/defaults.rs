@@ -48,6 +48,12 @@ pub const MAX_BODY_BYTES: u64 = 1 << 20;
 /// ones gets a clear error naming the oversized header instead of the transport's.
 pub const MAX_REQUEST_HEAD_BYTES: usize = crate::credentials::MAX_TOKEN_LEN + 16 * 1024;
 
+/// Host name lookups a client lets run on after their calls stopped waiting for them
+/// (cancelled, or out of time) before it fails new calls at once. The system resolver cannot
+/// be interrupted: without a bound, a resolver that stopped answering would leave a thread
+/// behind for every cancelled call.
+pub const MAX_ABANDONED_LOOKUPS: usize = 8;
+
 /// Most idle keep-alive connections a client keeps to its endpoint. A pool only grows to the
 /// number of calls that were in flight at once, so this bounds descriptors, not what is
 /// opened: up to this many concurrent callers reuse connections instead of opening (and, on
