@@ -3,7 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,34 +17,13 @@ use progress_core::{
 use progress_core::credentials::Issued;
 use progress_core::endpoint::Failover;
 
+use crate::cancel::CancelToken;
 use crate::config::{ClientConfig, ResolvedConfig};
 use crate::error::Error;
 use crate::identity::Identity;
 use crate::issuers::IssuerIo;
 use crate::refresh::{Held, Refresher};
 use crate::transport::{RawResponse, Transport, USER_AGENT};
-
-/// A flag another thread (a signal handler, a UI, a Go context) sets to stop a call.
-/// Checked between attempts and every few tens of milliseconds while sleeping.
-#[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
-
-impl CancelToken {
-    /// A token not yet cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Requests cancellation. Idempotent; callable from any thread.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether cancellation was requested.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
-    }
-}
 
 /// Called after every successful poll of [`Client::wait`]; `ControlFlow::Break` stops the
 /// wait as cancelled.
@@ -239,11 +218,11 @@ impl Client {
             )),
             _ => None,
         };
-        let endpoints = std::iter::once(resolved.endpoint.clone())
+        let endpoints: Vec<Endpoint> = std::iter::once(resolved.endpoint.clone())
             .chain(resolved.alternate_endpoints.iter().cloned())
             .collect();
         Ok(Client {
-            transport: Transport::new(config)?,
+            transport: Transport::new(config, &endpoints)?,
             resolved,
             endpoints,
             current_endpoint: AtomicUsize::new(0),
@@ -347,7 +326,8 @@ impl Client {
         self.get_progress_cancellable(instance_id, task_id, None)
     }
 
-    /// [`get_progress`](Self::get_progress), stopping between attempts when `cancel` is set.
+    /// [`get_progress`](Self::get_progress), ending promptly with [`Error::Cancelled`] when
+    /// `cancel` is cancelled, also in the middle of an attempt.
     pub fn get_progress_cancellable(
         &self,
         instance_id: &str,
@@ -356,6 +336,13 @@ impl Client {
     ) -> Result<Progress, Error> {
         let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
         self.get_with_retries(&req, cancel, None)
+    }
+
+    /// Cancels every call of this client in flight now, from any thread: each returns
+    /// [`Error::Cancelled`] promptly, even one blocked reading from a server that never
+    /// answers (its socket is shut down). Calls started afterwards run normally.
+    pub fn cancel_all(&self) {
+        self.transport.cancel_all();
     }
 
     /// One poll: the request, re-signed and re-sent on retryable failures as the core's
@@ -372,7 +359,8 @@ impl Client {
     /// One attempt of a progress poll, without retries (a watch of many tasks retries through
     /// its waiters and its shared pace instead), within `cap`.
     pub(crate) fn poll_once(&self, req: &ProgressRequest, cap: Duration) -> Result<Progress, Error> {
-        self.attempt(&ProgressCall(req), Some(cap))
+        let in_flight = self.transport.begin_call(None);
+        self.attempt(&ProgressCall(req), Some(cap), Some(in_flight.token()))
     }
 
     /// Any call of the API: attempted, and re-attempted on retryable failures as the core's
@@ -383,6 +371,9 @@ impl Client {
         cancel: Option<&CancelToken>,
         budget: Option<Duration>,
     ) -> Result<C::Output, Error> {
+        // The call's own token: cancelled by `cancel` and by `cancel_all`.
+        let in_flight = self.transport.begin_call(cancel);
+        let cancel = Some(in_flight.token());
         let deadline = budget.map(|b| Instant::now() + b);
         let mut attempt = 0;
         loop {
@@ -393,7 +384,7 @@ impl Client {
                 d.saturating_duration_since(Instant::now())
                     .max(Duration::from_secs(1))
             });
-            let outcome = self.attempt(call, cap);
+            let outcome = self.attempt(call, cap, cancel);
             let err = match outcome {
                 Ok(v) => return Ok(v),
                 Err(e) if !e.is_retryable() => return Err(e),
@@ -415,7 +406,12 @@ impl Client {
     /// One attempt: credentials checked (and refreshed when due), the request signed afresh
     /// (so that X-Sdk-Date stays current) and sent to the current endpoint, then to the next
     /// ones of the region after a connect-level failure.
-    fn attempt<C: ApiCall>(&self, call: &C, cap: Option<Duration>) -> Result<C::Output, Error> {
+    fn attempt<C: ApiCall>(
+        &self,
+        call: &C,
+        cap: Option<Duration>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<C::Output, Error> {
         let now = SystemTime::now();
         let signing = self.signing(now)?;
         let credentials = signing.credentials();
@@ -426,7 +422,7 @@ impl Client {
         loop {
             let index = failover.current();
             let http = call.build(&self.endpoints[index], credentials, now);
-            match self.transport.send(&http, cap) {
+            match self.transport.send(&http, cap, cancel) {
                 Err(Error::Transport { kind, .. })
                     if kind.is_connect_level() && failover.advance().is_some() =>
                 {
@@ -459,6 +455,8 @@ impl Client {
         mut options: WaitOptions<'_>,
     ) -> Result<Progress, Error> {
         let req = ProgressRequest::new(&self.resolved.project_id, instance_id, task_id)?;
+        let call = self.transport.begin_call(options.cancel);
+        let cancel = Some(call.token());
         let policy = WaitSettings {
             interval: Some(options.interval),
             max_wait: Some(options.max_wait),
@@ -470,7 +468,7 @@ impl Client {
         loop {
             step = match step {
                 WaitStep::Send { attempt_budget } => {
-                    let outcome = match self.get_with_retries(&req, options.cancel, Some(attempt_budget)) {
+                    let outcome = match self.get_with_retries(&req, cancel, Some(attempt_budget)) {
                         Ok(p) => {
                             if let Some(cb) = options.on_progress.as_mut() {
                                 if cb(&p).is_break() {
@@ -488,7 +486,7 @@ impl Client {
                     waiter.on_outcome(outcome, start.elapsed(), jitter_sample())
                 }
                 WaitStep::Sleep(d) => {
-                    sleep_cancellable(d, options.cancel)?;
+                    sleep_cancellable(d, cancel)?;
                     waiter.on_slept(start.elapsed())
                 }
                 WaitStep::Done(p) => return Ok(p),

@@ -238,6 +238,10 @@ pub enum InvalidArgument {
     /// A setting outside its range (a duration, a retry count). Names the setting.
     #[error(transparent)]
     Setting(SettingError),
+    /// A credential or id too large for a request's headers. Names the header and what it
+    /// carries, never the value.
+    #[error(transparent)]
+    RequestTooLarge(progress_core::request::RequestTooLarge),
 }
 
 /// Why a client could not be configured. Messages name variables, files and keys, never a

@@ -18,7 +18,8 @@ use progress_core::{
     defaults, Pace, PollOutcome, Progress, ProgressRequest, SettingError, WaitSettings, WaitStep, Waiter,
 };
 
-use crate::client::{jitter_sample, CancelToken, Client};
+use crate::cancel::CancelToken;
+use crate::client::{jitter_sample, Client};
 use crate::error::{Error, TransportKind};
 
 /// The name of the worker threads (what `top -H` and /proc show).

@@ -44,8 +44,8 @@ impl IssuerIo {
             ..config.clone()
         };
         Ok(IssuerIo {
-            services: Transport::new(config)?,
-            node: Transport::new(&node)?,
+            services: Transport::new(config, &[])?,
+            node: Transport::new(&node, &[])?,
         })
     }
 }

@@ -14,6 +14,7 @@
 
 #![deny(missing_docs)]
 
+mod cancel;
 mod client;
 mod config;
 mod environment;
@@ -26,7 +27,8 @@ mod refresh;
 mod tasks;
 mod transport;
 
-pub use client::{CancelToken, Client, ProgressCallback, WaitOptions};
+pub use cancel::CancelToken;
+pub use client::{Client, ProgressCallback, WaitOptions};
 pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
 pub use error::{ConfigError, Error, FileProblem, InvalidArgument, SourceProblem, TransportKind};
 pub use fleet::{WatchAllOptions, WatchEvent, WatchTarget, WORKER_NAME};

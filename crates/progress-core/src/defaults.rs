@@ -42,6 +42,24 @@ pub const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Largest response body read.
 pub const MAX_BODY_BYTES: u64 = 1 << 20;
 
+/// Largest request head sent (request line and headers): the largest token a client accepts
+/// ([`MAX_TOKEN_LEN`](crate::credentials::MAX_TOKEN_LEN)) plus room for every other header,
+/// so a request built from checked credentials always fits; a request built from unchecked
+/// ones gets a clear error naming the oversized header instead of the transport's.
+pub const MAX_REQUEST_HEAD_BYTES: usize = crate::credentials::MAX_TOKEN_LEN + 16 * 1024;
+
+/// Host name lookups a client lets run on after their calls stopped waiting for them
+/// (cancelled, or out of time) before it fails new calls at once. The system resolver cannot
+/// be interrupted: without a bound, a resolver that stopped answering would leave a thread
+/// behind for every cancelled call.
+pub const MAX_ABANDONED_LOOKUPS: usize = 8;
+
+/// Most idle keep-alive connections a client keeps to its endpoint. A pool only grows to the
+/// number of calls that were in flight at once, so this bounds descriptors, not what is
+/// opened: up to this many concurrent callers reuse connections instead of opening (and, on
+/// a real gateway, TLS-handshaking) a new one per call.
+pub const MAX_IDLE_CONNECTIONS: usize = 64;
+
 /// Largest `Retry-After` a client honours; a longer one ends the retries.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 

@@ -322,7 +322,9 @@ impl fmt::Display for Endpoint {
 }
 
 /// Whether `host` (as an endpoint or URL spells it; IPv6 in brackets or bare) names this
-/// machine: `localhost` (and names under `.localhost`), `127.0.0.0/8`, `::1`.
+/// machine: `localhost` (and names under `.localhost`), `127.0.0.0/8`, `::1`, or an
+/// IPv4-mapped loopback address (`::ffff:127.0.0.1`, which Go's `ProxyFromEnvironment`
+/// also counts).
 pub fn is_loopback_host(host: &str) -> bool {
     let bare = host
         .strip_prefix('[')
@@ -332,7 +334,13 @@ pub fn is_loopback_host(host: &str) -> bool {
     if lower == "localhost" || lower.ends_with(".localhost") {
         return true;
     }
-    bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
 }
 
 /// The endpoints of `region`, in the order to try them: the
@@ -510,6 +518,7 @@ mod tests {
             "127.8.9.1",
             "[::1]",
             "::1",
+            "[::ffff:127.0.0.1]",
         ] {
             assert!(is_loopback_host(h), "{h}");
         }

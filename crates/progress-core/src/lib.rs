@@ -8,8 +8,8 @@
 //! background-task APIs beside progress ([`tasks`]) and the shared pace of many polls
 //! ([`pace`]); and what a client needs where production runs: the credential chain and the
 //! refresh of temporary credentials ([`credentials`]), the exchanges with the credential
-//! services ([`service`]), project discovery in IAM ([`iam`]) and the regions file
-//! ([`regions_file`]).
+//! services ([`service`]), project discovery in IAM ([`iam`]), the regions file
+//! ([`regions_file`]) and the choice of a proxy from the environment ([`proxy`]).
 //!
 //! It opens no socket, reads no clock, environment or file: time, environment variables,
 //! credentials file text and random samples are parameters, so every behaviour is exact and
@@ -45,6 +45,7 @@ pub mod iam;
 pub mod ids;
 pub mod pace;
 pub mod progress;
+pub mod proxy;
 pub mod redact;
 pub mod regions_file;
 pub mod request;

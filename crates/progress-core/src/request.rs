@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use zeroize::Zeroize;
 
 use crate::credentials::Credentials;
+use crate::defaults::MAX_REQUEST_HEAD_BYTES;
 use crate::endpoint::Endpoint;
 use crate::ids::ProgressRequest;
-use crate::signing::{canonical_query, sign_encoded_path, SignableRequest};
+use crate::signing::{canonical_query, sign_encoded_path, SignableRequest, HEADER_SECURITY_TOKEN};
 
 /// Header carrying an IAM token.
 pub const HEADER_AUTH_TOKEN: &str = "X-Auth-Token";
@@ -34,6 +35,69 @@ impl HttpRequest {
     /// The value of header `name` (case-insensitive), if present.
     pub fn header(&self, name: &str) -> Option<&str> {
         crate::http::find_header(&self.headers, name)
+    }
+
+    /// The path (and query) of the URL, as the request line carries it.
+    pub fn target(&self) -> &str {
+        let after_scheme = self.url.find("://").map_or(0, |i| i + 3);
+        self.url[after_scheme..]
+            .find('/')
+            .map_or("/", |i| &self.url[after_scheme + i..])
+    }
+
+    /// Bytes of the request head as sent: request line, header lines, blank line.
+    pub fn head_len(&self) -> usize {
+        let line = self.method.len() + 1 + self.target().len() + " HTTP/1.1\r\n".len();
+        let headers: usize = self.headers.iter().map(|(n, v)| n.len() + 2 + v.len() + 2).sum();
+        line + headers + 2
+    }
+
+    /// Refuses a head over [`defaults::MAX_REQUEST_HEAD_BYTES`](crate::defaults::MAX_REQUEST_HEAD_BYTES),
+    /// naming the largest header and the value it carries.
+    pub fn check_head_len(&self) -> Result<(), RequestTooLarge> {
+        let bytes = self.head_len();
+        if bytes <= MAX_REQUEST_HEAD_BYTES {
+            return Ok(());
+        }
+        let (header, header_bytes) = self
+            .headers
+            .iter()
+            .map(|(n, v)| (*n, v.len()))
+            .max_by_key(|&(_, len)| len)
+            .unwrap_or(("", 0));
+        Err(RequestTooLarge {
+            bytes,
+            header,
+            header_bytes,
+        })
+    }
+}
+
+/// A request head too large to send (see [`HttpRequest::check_head_len`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the request's headers would be {bytes} bytes, more than the {MAX_REQUEST_HEAD_BYTES} a request may carry: \
+     its {header} header, which carries {}, is {header_bytes} bytes",
+    carried_by(.header)
+)]
+pub struct RequestTooLarge {
+    /// Size of the whole head.
+    pub bytes: usize,
+    /// The largest header.
+    pub header: &'static str,
+    /// The size of its value.
+    pub header_bytes: usize,
+}
+
+/// What the value of `header` comes from, in the user's terms.
+fn carried_by(header: &str) -> &'static str {
+    match header {
+        "Authorization" => "the access key (AK)",
+        HEADER_SECURITY_TOKEN => "the security token",
+        HEADER_AUTH_TOKEN => "the IAM token",
+        HEADER_PROJECT_ID => "the project id",
+        "Host" => "the endpoint's host name",
+        _ => "a value the client was given",
     }
 }
 
@@ -191,6 +255,47 @@ mod tests {
             parse_sdk_date("20260101T000000Z").unwrap(),
             Some("dms-progress/test"),
         )
+    }
+
+    #[test]
+    fn oversized_heads_are_refused_naming_the_header_and_what_it_carries() {
+        let r = build(&key(Some("T")), "https://dms.cn-north-4.myhuaweicloud.com");
+        let mut wire = format!("GET {} HTTP/1.1\r\n", r.target());
+        for (n, v) in &r.headers {
+            wire.push_str(&format!("{n}: {v}\r\n"));
+        }
+        wire.push_str("\r\n");
+        assert_eq!(r.head_len(), wire.len());
+        assert!(r.target().starts_with("/v2/"));
+        assert_eq!(r.check_head_len(), Ok(()));
+
+        let big_ak = Credentials::AkSk(AkSk {
+            ak: "A".repeat(128 * 1024),
+            sk: Secret::new("SK"),
+            security_token: None,
+        });
+        let e = build(&big_ak, "https://h").check_head_len().unwrap_err();
+        assert_eq!(e.header, "Authorization");
+        let text = e.to_string();
+        assert!(
+            text.contains("the access key (AK)") && text.contains(&MAX_REQUEST_HEAD_BYTES.to_string()),
+            "{text}"
+        );
+        let big_token = Credentials::AkSk(AkSk {
+            ak: "AK".into(),
+            sk: Secret::new("SK"),
+            security_token: Some(Secret::new("T".repeat(MAX_REQUEST_HEAD_BYTES))),
+        });
+        let e = build(&big_token, "https://h").check_head_len().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("X-Security-Token header, which carries the security token"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("TTTT"), "the value itself is not shown");
+        let iam = Credentials::IamToken(Secret::new("I".repeat(MAX_REQUEST_HEAD_BYTES)));
+        let e = build(&iam, "https://h").check_head_len().unwrap_err();
+        assert!(e.to_string().contains("the IAM token"), "{e}");
     }
 
     #[test]
