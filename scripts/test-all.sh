@@ -73,3 +73,7 @@ fi
 
 step "cross-process tests (tests/)"
 "$PY" -m pytest tests/ -q
+
+step "packaging: scripts/dist.sh, then every artefact tested from outside the tree (tests/packaging)"
+scripts/dist.sh
+tests/packaging/run.sh dist
