@@ -3,7 +3,8 @@
 # (default dist/) the way users get them: unpacked or installed in a temporary directory
 # outside this checkout, built by projects that live there too, with nothing from target/.
 #
-#   tarball   layout, SONAME, exported symbols, glibc floor; `bin/dms-progress demo` runs
+#   tarball   layout, SONAME, exported symbols, glibc floor; `bin/dms-progress demo` runs;
+#             the man page and the bash, zsh and fish completions are there
 #   C         a CMake project (find_package(dms_progress CONFIG)) and a Makefile project
 #             (pkg-config: shared, `--static` with `cc -static`, dms_progress_static), run
 #             against the tarball's dms-emulator; beside another Rust static library
@@ -98,6 +99,14 @@ for f in lib/libdms_progress.so.$VERSION bin/dms-progress bin/dms-emulator; do
 done
 check "bin/dms-progress --version" output_is "dms-progress $VERSION" "$P/bin/dms-progress" --version
 check "bin/dms-progress demo runs to completion" output_has "COMPLETED" "$P/bin/dms-progress" demo
+check "share/man/man1/dms-progress.1 is a manual page (roff .TH)" \
+    sh -c "grep -q '^\.TH dms-progress 1' '$P/share/man/man1/dms-progress.1'"
+check "bash completion: loading it registers dms-progress" output_has "-F _dms_progress dms-progress" \
+    bash -c "source '$P/share/bash-completion/completions/dms-progress' && complete -p dms-progress"
+check "zsh completion: share/zsh/site-functions/_dms-progress" \
+    sh -c "head -n 1 '$P/share/zsh/site-functions/_dms-progress' | grep -q '^#compdef dms-progress'"
+check "fish completion: share/fish/vendor_completions.d/dms-progress.fish" \
+    grep -q '^complete -c dms-progress' "$P/share/fish/vendor_completions.d/dms-progress.fish"
 
 section "C: CMake project, find_package(dms_progress CONFIG REQUIRED)"
 mkdir -p "$WORK/cmake-project"
