@@ -128,12 +128,11 @@ check "version macros = dms_progress_version() = $VERSION" output_is "$VERSION" 
 
 section "C: Makefile project with pkg-config"
 mkdir -p "$WORK/make-project"
-cp "$HERE"/c/Makefile "$HERE"/c/version_check.c "$HERE"/c/other_rust.rs "$HERE"/c/two_rust_libs.c \
-    "$ROOT/bindings/c/example.c" "$WORK/make-project/"
+cp "$HERE"/c/Makefile "$HERE"/c/*.c "$HERE"/c/other_rust.rs "$ROOT/bindings/c/example.c" "$WORK/make-project/"
 export PKG_CONFIG_PATH="$P/lib/pkgconfig"
 check "pkg-config --static --libs dms_progress has no -lgcc_s (cc -static cannot link it)" \
     sh -c "! pkg-config --static --libs dms_progress | grep -q -- -lgcc_s"
-check "make (shared, cc -static, dms_progress_static, version check, two Rust libraries)" \
+check "make (shared, cc -static, dms_progress_static, version check, beside other Rust code)" \
     make -C "$WORK/make-project"
 check "example-shared loads lib/libdms_progress.so.$VERSION through its rpath" \
     output_is "$P/lib/libdms_progress.so.$VERSION" sh -c "ldd '$WORK/make-project/example-shared' |
@@ -148,6 +147,8 @@ for exe in example-shared example-static example-archive; do
 done
 check "version macros = dms_progress_version() = $VERSION" output_is "$VERSION" "$WORK/make-project/version-check"
 check "libdms_progress.a beside another Rust static library" output_is "ok $VERSION" "$WORK/make-project/two-rust-libs"
+check "libdms_progress.a in a program with a rust_eh_personality of its own" \
+    output_is "ok $VERSION" "$WORK/make-project/foreign-personality"
 
 section "Go: a module outside the repository"
 # A copy of the module, as `go mod download` or a vendor directory would hold it.
