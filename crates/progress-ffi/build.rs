@@ -9,12 +9,18 @@ use std::path::PathBuf;
 fn main() {
     println!("cargo:rerun-if-changed=dms_progress.map");
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if !matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+    if !matches!(
+        os.as_str(),
+        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly"
+    ) {
         return;
     }
     let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
     let map = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("dms_progress.map");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdms_progress.so.{major}");
-    println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={}", map.display());
+    println!(
+        "cargo:rustc-cdylib-link-arg=-Wl,--version-script={}",
+        map.display()
+    );
 }

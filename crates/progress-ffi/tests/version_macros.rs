@@ -22,10 +22,22 @@ fn define(header: &str, name: &str) -> Option<String> {
 fn version_macros_match_cargo() {
     let header = header();
     let expected = [
-        ("DMS_PROGRESS_VERSION_MAJOR", env!("CARGO_PKG_VERSION_MAJOR").to_string()),
-        ("DMS_PROGRESS_VERSION_MINOR", env!("CARGO_PKG_VERSION_MINOR").to_string()),
-        ("DMS_PROGRESS_VERSION_PATCH", env!("CARGO_PKG_VERSION_PATCH").to_string()),
-        ("DMS_PROGRESS_VERSION", format!("\"{}\"", env!("CARGO_PKG_VERSION"))),
+        (
+            "DMS_PROGRESS_VERSION_MAJOR",
+            env!("CARGO_PKG_VERSION_MAJOR").to_string(),
+        ),
+        (
+            "DMS_PROGRESS_VERSION_MINOR",
+            env!("CARGO_PKG_VERSION_MINOR").to_string(),
+        ),
+        (
+            "DMS_PROGRESS_VERSION_PATCH",
+            env!("CARGO_PKG_VERSION_PATCH").to_string(),
+        ),
+        (
+            "DMS_PROGRESS_VERSION",
+            format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+        ),
     ];
     for (name, want) in expected {
         let got = define(&header, name);
