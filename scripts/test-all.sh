@@ -46,10 +46,11 @@ PY="$ROOT/.venv/bin/python"
 
 # --- language bindings: each adds its own step below ---
 
-step "C: example and tests (static, shared), valgrind, ASan/UBSan"
+step "C and C++ (dms_progress.hpp): example and tests (static, shared), valgrind, ASan/UBSan"
 make -C bindings/c test
 make -C bindings/c memcheck
 make -C bindings/c sanitize
+make -C bindings/c test-cpp memcheck-cpp sanitize-cpp
 
 step "Python: pip install ./bindings/python, then its tests against the installed package"
 "$PY" -m pip install --quiet ./bindings/python

@@ -76,7 +76,7 @@ section "tarball $NAME.tar.gz, unpacked elsewhere"
 mkdir -p "$WORK/opt"
 tar -C "$WORK/opt" -xzf "$TARBALL"
 P=$WORK/opt/$NAME
-for f in bin/dms-progress bin/dms-emulator include/dms_progress.h lib/libdms_progress.so.$VERSION \
+for f in bin/dms-progress bin/dms-emulator include/dms_progress.h include/dms_progress.hpp lib/libdms_progress.so.$VERSION \
     lib/libdms_progress.a lib/pkgconfig/dms_progress.pc lib/pkgconfig/dms_progress_static.pc \
     lib/cmake/dms_progress/dms_progressConfig.cmake lib/cmake/dms_progress/dms_progressConfigVersion.cmake \
     LICENSE; do
