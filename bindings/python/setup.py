@@ -146,13 +146,20 @@ class SdistWithRust(sdist):
         copy_rust_workspace(Path(base_dir) / SDIST_RUST)
 
 
+MANIFEST = crate_manifest()
+# In a checkout, the same crate types as `make -C bindings/c lib` (which also builds the static
+# library): one cargo invocation for both, so neither rebuilds the other's LTO link. From an
+# sdist only the shared library is needed (setuptools-rust's default, --crate-type cdylib).
+CARGO_ARGS = [] if HERE in MANIFEST.parents else ["--crate-type", "cdylib", "--crate-type", "staticlib"]
+
 setup(
     rust_extensions=[
         RustExtension(
             "dms_progress.libdms_progress",
-            path=str(crate_manifest()),
+            path=str(MANIFEST),
             binding=Binding.NoBinding,
             debug=False,
+            args=CARGO_ARGS,
         )
     ],
     cmdclass={"build_rust": BuildRustLib, "bdist_wheel": BdistWheelAnyPython, "sdist": SdistWithRust},
