@@ -1,7 +1,7 @@
-// Package emutest starts dms-emulator (crates/progress-emulator) as a subprocess on a free
-// port for the tests of this module, and reads what it says about itself from its JSON
-// start-up line (docs/emulator.md).
-package emutest
+// Package emulatortest starts dms-emulator (crates/progress-emulator) as a subprocess on a
+// free port, for the tests of this module and of programs that use it, and reads what it
+// says about itself from its JSON start-up line (docs/emulator.md).
+package emulatortest
 
 import (
 	"bufio"
@@ -56,13 +56,13 @@ type Emulator struct {
 	stderr *strings.Builder
 }
 
-// RepoRoot is the repository root (this file is bindings/go/internal/emutest/emutest.go).
+// RepoRoot is the repository root (this file is bindings/go/emulatortest/emulatortest.go).
 func RepoRoot() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		panic("emutest: cannot locate the source file")
+		panic("emulatortest: cannot locate the source file")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
 // Binary is the emulator's path: $DMS_EMULATOR_BIN, else <repo>/target/debug/dms-emulator.
