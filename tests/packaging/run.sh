@@ -10,6 +10,7 @@
 #             against the tarball's dms-emulator; beside another Rust static library
 #   Go        a module of its own, using a copy of bindings/go (replace) and then `go mod
 #             vendor`, against the tarball's library; the binary needs no libdms_progress.so;
+#             its own test starts the tarball's dms-emulator through emulatortest;
 #             a missing library, CGO_ENABLED=0 and a header/library mismatch fail clearly
 #   Python    the wheel in fresh venvs of the oldest and the newest Python here, installed
 #             with nothing but the venv on PATH (no cargo, rustc or compiler), then the
@@ -154,7 +155,7 @@ section "Go: a module outside the repository"
 # A copy of the module, as `go mod download` or a vendor directory would hold it.
 mkdir -p "$WORK/go/dmsprogress" "$WORK/go/app"
 cp -R "$ROOT/bindings/go/." "$WORK/go/dmsprogress/"
-cp "$HERE/go/main.go" "$WORK/go/app/"
+cp "$HERE/go/main.go" "$HERE/go/app_test.go" "$WORK/go/app/"
 GOVERSION_LINE=$(grep '^go ' "$ROOT/bindings/go/go.mod")
 cat >"$WORK/go/app/go.mod" <<EOF
 module example.com/app
@@ -170,6 +171,8 @@ check "go build (pkg-config finds dms_progress_static.pc)" sh -c "cd '$WORK/go/a
 check "the Go binary needs no libdms_progress.so" no_needed_lib "$WORK/go/app/app"
 check "the Go binary waits for a task of the emulator" output_is "complete $VERSION" \
     with_emulator "$WORK/go/app/app" c-test-instance completes
+check "go test: the user's own test with emulatortest and the tarball's dms-emulator on PATH" sh -c "
+    cd '$WORK/go/app' && env -u DMS_EMULATOR_BIN PATH='$P/bin:$PATH' go test -count=1 ."
 check "go mod vendor, then go build -mod=vendor" sh -c "cd '$WORK/go/app' && go mod vendor && \
     GOFLAGS=-mod=vendor go build -o app-vendored . && test -f vendor/github.com/dms-progress/dms-progress/bindings/go/ffi.go"
 check "the vendored build waits for a task of the emulator" output_is "complete $VERSION" \
