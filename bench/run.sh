@@ -63,16 +63,20 @@ command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { echo "bench/run.sh needs Go (for the Go package's bench)" >&2; exit 1; }
 
 step "build (release)"
-cargo build --release --quiet -p progress-ffi -p progress-emulator -p progress-cli
+cargo build --release --quiet -p progress-emulator -p progress-cli
+# The shipped library (LTO; Cargo does none in `cargo build` for a crate that is also an rlib),
+# staged in target/stage as `make install` lays it out.
+make -s -C bindings/c stage
 cargo build --release --quiet -p progress-client --example bench_client
 cargo build --release --quiet -p progress-emulator --example wrk_script
 mkdir -p "$RES"
 rm -f "$RES"/*
-STATIC_SYSLIBS=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
-cc -std=c11 -O2 -Wall -Wextra -Werror -I include bench/c/bench_c.c -o "$OUT/bench_c" \
-    target/release/libdms_progress.a "${STATIC_SYSLIBS[@]}"
-cc -std=c11 -O2 -Wall -Wextra -Werror -I include bindings/c/example.c -o "$OUT/example-static" \
-    target/release/libdms_progress.a "${STATIC_SYSLIBS[@]}"
+export PKG_CONFIG_PATH="$PWD/target/stage/lib/pkgconfig"
+STATIC_LINK=$(pkg-config --cflags --libs dms_progress_static)
+# shellcheck disable=SC2086 # the flags are words
+cc -std=c11 -O2 -Wall -Wextra -Werror bench/c/bench_c.c -o "$OUT/bench_c" $STATIC_LINK
+# shellcheck disable=SC2086
+cc -std=c11 -O2 -Wall -Wextra -Werror bindings/c/example.c -o "$OUT/example-static" $STATIC_LINK
 # Go does not notice a rebuilt libdms_progress.a: remove the binary so that it is linked anew.
 rm -f "$OUT/bench-go"
 (cd bench/go && go build -o "$OUT/bench-go" .)
@@ -206,10 +210,12 @@ done
 
 step "4. footprint"
 {
-    echo "so $(stat -c %s target/release/libdms_progress.so)"
-    strip -o "$OUT/libdms_progress.stripped.so" target/release/libdms_progress.so
+    # The installed files (target/stage): the release profile already strips the .so.
+    SO=$(readlink -f target/stage/lib/libdms_progress.so)
+    echo "so $(stat -c %s "$SO")"
+    strip -o "$OUT/libdms_progress.stripped.so" "$SO"
     echo "so_stripped $(stat -c %s "$OUT/libdms_progress.stripped.so")"
-    echo "a $(stat -c %s target/release/libdms_progress.a)"
+    echo "a $(stat -c %s target/stage/lib/libdms_progress.a)"
     echo "cli $(stat -c %s target/release/dms-progress)"
     echo "example_static $(stat -c %s "$OUT/example-static")"
     for side in ours sdk; do

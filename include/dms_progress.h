@@ -30,6 +30,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The version of dms-progress this header belongs to (semantic versioning).
+#define DMS_PROGRESS_VERSION_MAJOR 0
+#define DMS_PROGRESS_VERSION_MINOR 1
+#define DMS_PROGRESS_VERSION_PATCH 0
+// The same as a string, equal to what dms_progress_version() returns for a matching library.
+#define DMS_PROGRESS_VERSION "0.1.0"
+
 // The outcome of a fallible function. The numbers are stable across versions.
 //
 // Every function that returns a `dms_progress_result` also takes an `err_out`, through which

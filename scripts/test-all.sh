@@ -36,7 +36,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "build binaries and the native library"
 cargo build --workspace --bins
-cargo build --release -p progress-ffi
+# The release library (LTO), staged in target/stage as `make install` lays it out.
+make -C bindings/c stage
 export DMS_EMULATOR_BIN="$ROOT/target/debug/dms-emulator"
 
 step "Python environment (.venv)"
@@ -45,10 +46,11 @@ PY="$ROOT/.venv/bin/python"
 
 # --- language bindings: each adds its own step below ---
 
-step "C: example and tests (static, shared), valgrind, ASan/UBSan"
+step "C and C++ (dms_progress.hpp): example and tests (static, shared), valgrind, ASan/UBSan"
 make -C bindings/c test
 make -C bindings/c memcheck
 make -C bindings/c sanitize
+make -C bindings/c test-cpp memcheck-cpp sanitize-cpp
 
 step "Python: pip install ./bindings/python, then its tests against the installed package"
 "$PY" -m pip install --quiet ./bindings/python
@@ -58,11 +60,13 @@ step "Python: pip install ./bindings/python, then its tests against the installe
 
 step "Go: vet and tests (-race) against dms-emulator; example binary linked statically"
 command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
-# Go's build cache keys links on Go and C sources, not on the Rust archive they link: a
-# linker flag carrying the archive's hash makes every test and binary link the current one.
-export GOFLAGS="-ldflags=-X=main.nativeLibraryHash=$(sha256sum target/release/libdms_progress.a | cut -c1-16)"
-(cd bindings/go && go vet ./... && go test -race -count=1 ./...)
-(cd bindings/go && go build -o "$ROOT/target/dms-progress-go" ./cmd/dms-progress-go)
+# scripts/go.sh builds against target/stage through pkg-config, and makes a changed library
+# recompile and relink (Go's build cache does not track C libraries).
+scripts/go.sh vet ./...
+scripts/go.sh test -race -count=1 ./...
+scripts/go.sh build -o "$ROOT/target/dms-progress-go" ./cmd/dms-progress-go
+# tests/ builds the Go example too.
+export PKG_CONFIG_PATH="$ROOT/target/stage/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 if ldd "$ROOT/target/dms-progress-go" | grep dms_progress; then
     echo "target/dms-progress-go must not depend on libdms_progress.so" >&2
     exit 1
@@ -70,3 +74,7 @@ fi
 
 step "cross-process tests (tests/)"
 "$PY" -m pytest tests/ -q
+
+step "packaging: scripts/dist.sh, then every artefact tested from outside the tree (tests/packaging)"
+scripts/dist.sh
+tests/packaging/run.sh dist

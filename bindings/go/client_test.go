@@ -14,7 +14,7 @@ import (
 	"time"
 
 	dmsprogress "github.com/dms-progress/dms-progress/bindings/go"
-	"github.com/dms-progress/dms-progress/bindings/go/internal/emutest"
+	"github.com/dms-progress/dms-progress/bindings/go/emulatortest"
 )
 
 // The test scenario: short tasks so the suite finishes fast. Times are relative to the
@@ -48,14 +48,14 @@ var scenario = fmt.Sprintf(`{
   }]
 }`, project, instance, taskDone, taskQuick, taskFailing, taskLong)
 
-var emu *emutest.Emulator
+var emu *emulatortest.Emulator
 
 // The IAM token the emulator accepts besides the demo AK/SK.
 const iamToken = "MIIT-test-iam-token-for-the-emulator"
 
 func TestMain(m *testing.M) {
 	var err error
-	emu, err = emutest.Start(scenario, "--iam-token", iamToken)
+	emu, err = emulatortest.Start(scenario, "--iam-token", iamToken)
 	if err != nil {
 		// Fail, never skip: a missing emulator must not look like a green run.
 		fmt.Fprintln(os.Stderr, "FAIL: cannot start dms-emulator:", err)
@@ -70,8 +70,8 @@ func config() dmsprogress.Config {
 	return dmsprogress.Config{
 		Endpoint:          emu.Endpoint,
 		ProjectID:         project,
-		AccessKey:         emutest.DemoAK,
-		SecretKey:         emutest.DemoSK,
+		AccessKey:         emulatortest.DemoAK,
+		SecretKey:         emulatortest.DemoSK,
 		IgnoreEnvironment: true,
 	}
 }
@@ -712,8 +712,8 @@ func TestIAMToken(t *testing.T) {
 
 func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	t.Setenv("HUAWEICLOUD_SDK_CREDENTIALS_FILE", t.TempDir()+"/none")
-	t.Setenv("HUAWEICLOUD_SDK_AK", emutest.DemoAK)
-	t.Setenv("HUAWEICLOUD_SDK_SK", emutest.DemoSK)
+	t.Setenv("HUAWEICLOUD_SDK_AK", emulatortest.DemoAK)
+	t.Setenv("HUAWEICLOUD_SDK_SK", emulatortest.DemoSK)
 	t.Setenv("HUAWEICLOUD_SDK_PROJECT_ID", project)
 	c := newClient(t, dmsprogress.Config{Endpoint: emu.Endpoint})
 	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
@@ -730,7 +730,7 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	}
 
 	profile := t.TempDir() + "/credentials"
-	text := "[basic]\nak = " + emutest.DemoAK + "\nsk = " + emutest.DemoSK + "\nproject_id = " + project + "\n"
+	text := "[basic]\nak = " + emulatortest.DemoAK + "\nsk = " + emulatortest.DemoSK + "\nproject_id = " + project + "\n"
 	if err := os.WriteFile(profile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,23 @@
 // It is a thin cgo layer over the dms-progress native library (the same client the C API,
 // the Python package and the command-line tool use): endpoints, AK/SK signing, retries,
 // decoding and the wait policy all live there; this package translates types. The static
-// library is linked in, so programs need no shared library at run time. Build it before
-// go build or go test, from the repository root:
+// library is linked in, so programs need no shared library at run time.
 //
-//	cargo build --release -p progress-ffi
+// # Building
+//
+// The package needs cgo (a C compiler, CGO_ENABLED=1) and the installed native library,
+// which it finds with pkg-config (dms_progress_static.pc). Install it from the release
+// tarball (dms-progress-VERSION-x86_64-linux.tar.gz, unpacked anywhere) or from a checkout
+// of the repository, then point pkg-config at it unless the prefix is a system one:
+//
+//	make -C bindings/c install PREFIX=$HOME/.local
+//	export PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig
+//	go build ./...
+//
+// The Go build cache does not track C libraries: after installing another build of the
+// library, run go clean -cache (or build with -a). A program linked with a library of
+// another version than the dms_progress.h it was compiled against panics at start-up saying
+// so. Inside the repository, scripts/go.sh runs go against the checkout's own library.
 //
 // # Usage
 //

@@ -2,10 +2,13 @@ package dmsprogress
 
 // The cgo boundary: the preamble that links the static library, and the helpers that turn
 // a C result code plus error handle into a Go error. Every other file works in Go types.
+//
+// The library comes from pkg-config (dms_progress_static.pc, installed with it by
+// `make -C bindings/c install`): the archive and the system libraries it needs, wherever it
+// was installed; see doc.go.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/release/libdms_progress.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo pkg-config: dms_progress_static
 #include <stdlib.h>
 #include <string.h>
 #include "dms_progress.h"

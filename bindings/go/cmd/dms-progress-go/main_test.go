@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dms-progress/dms-progress/bindings/go/internal/emutest"
+	"github.com/dms-progress/dms-progress/bindings/go/emulatortest"
 )
 
 const (
@@ -27,14 +27,14 @@ var scenario = fmt.Sprintf(`{"project_id": %q, "instances": [{"instance_id": %q,
 ]}]}`, project, instance, taskDone, taskFail, taskLong)
 
 var (
-	emu *emutest.Emulator
+	emu *emulatortest.Emulator
 	bin string // the built example binary
 )
 
 func TestMain(m *testing.M) {
 	code := func() int {
 		var err error
-		emu, err = emutest.Start(scenario)
+		emu, err = emulatortest.Start(scenario)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: cannot start dms-emulator:", err)
 			return 1
@@ -103,7 +103,7 @@ func filtered(env []string) []string {
 	return append(out, "HUAWEICLOUD_SDK_CREDENTIALS_FILE="+filepath.Join(os.TempDir(), "dms-progress-go-no-such-file"))
 }
 
-var creds = []string{"HUAWEICLOUD_SDK_AK=" + emutest.DemoAK, "HUAWEICLOUD_SDK_SK=" + emutest.DemoSK}
+var creds = []string{"HUAWEICLOUD_SDK_AK=" + emulatortest.DemoAK, "HUAWEICLOUD_SDK_SK=" + emulatortest.DemoSK}
 
 func TestPrintsProgress(t *testing.T) {
 	out, errOut, code := runBinary(t, creds, "--endpoint", emu.Endpoint, "--project-id", project,
@@ -138,7 +138,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{"task failed", creds, append(base, "--task-id", taskFail, "--wait"), 3, "disk_expansion"},
 		{"max wait", creds, append(base, "--task-id", taskLong, "--wait", "--interval", "100ms", "--max-wait", "300ms"), 4, "not finished"},
-		{"wrong secret", []string{"HUAWEICLOUD_SDK_AK=" + emutest.DemoAK, "HUAWEICLOUD_SDK_SK=wrong-secret"}, append(base, "--task-id", taskDone), 1, "HTTP 401 APIGW.0301"},
+		{"wrong secret", []string{"HUAWEICLOUD_SDK_AK=" + emulatortest.DemoAK, "HUAWEICLOUD_SDK_SK=wrong-secret"}, append(base, "--task-id", taskDone), 1, "HTTP 401 APIGW.0301"},
 		{"unknown task", creds, append(base, "--task-id", "nope"), 1, "HTTP 404"},
 		{"no credentials", nil, append(base, "--task-id", taskDone), 2, "error:"},
 		{"missing flag", creds, []string{"--endpoint", emu.Endpoint}, 2, "usage:"},
@@ -149,7 +149,7 @@ func TestExitCodes(t *testing.T) {
 			if code != tc.code || !strings.Contains(errOut, tc.want) {
 				t.Fatalf("exit %d (want %d), stderr lacks %q?\nstdout: %s\nstderr: %s", code, tc.code, tc.want, out, errOut)
 			}
-			if strings.Contains(out+errOut, "wrong-secret") || strings.Contains(out+errOut, emutest.DemoSK) {
+			if strings.Contains(out+errOut, "wrong-secret") || strings.Contains(out+errOut, emulatortest.DemoSK) {
 				t.Fatal("a secret key was printed")
 			}
 		})

@@ -1,7 +1,7 @@
-// Package emutest starts dms-emulator (crates/progress-emulator) as a subprocess on a free
-// port for the tests of this module, and reads what it says about itself from its JSON
-// start-up line (docs/emulator.md).
-package emutest
+// Package emulatortest starts dms-emulator (crates/progress-emulator) as a subprocess on a
+// free port, for the tests of this module and of programs that use it, and reads what it
+// says about itself from its JSON start-up line (docs/emulator.md).
+package emulatortest
 
 import (
 	"bufio"
@@ -56,24 +56,31 @@ type Emulator struct {
 	stderr *strings.Builder
 }
 
-// RepoRoot is the repository root (this file is bindings/go/internal/emutest/emutest.go).
+// RepoRoot is the repository root (this file is bindings/go/emulatortest/emulatortest.go).
 func RepoRoot() string {
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
-		panic("emutest: cannot locate the source file")
+		panic("emulatortest: cannot locate the source file")
 	}
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
-// Binary is the emulator's path: $DMS_EMULATOR_BIN, else <repo>/target/debug/dms-emulator.
-// A missing binary is an error that says how to build it.
+// Binary is the emulator's path: $DMS_EMULATOR_BIN; else, in a checkout of the repository,
+// <repo>/target/debug/dms-emulator; else dms-emulator on PATH (as `make -C bindings/c
+// install` and the release tarball put it in bin/). A missing binary is an error that says
+// how to get it.
 func Binary() (string, error) {
 	bin := os.Getenv("DMS_EMULATOR_BIN")
 	if bin == "" {
 		bin = filepath.Join(RepoRoot(), "target", "debug", "dms-emulator")
+		if _, err := os.Stat(bin); err != nil {
+			if onPath, lookErr := exec.LookPath("dms-emulator"); lookErr == nil {
+				return onPath, nil
+			}
+		}
 	}
 	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("dms-emulator not found at %s (%v): build it from the repository root with `cargo build -p progress-emulator`, or point DMS_EMULATOR_BIN at it", bin, err)
+		return "", fmt.Errorf("dms-emulator not found at %s (%v) nor on PATH: build it from the repository root with `cargo build -p progress-emulator`, install it (bin/ of the release tarball, or `make -C bindings/c install`), or point DMS_EMULATOR_BIN at it", bin, err)
 	}
 	return bin, nil
 }

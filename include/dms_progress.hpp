@@ -1,0 +1,471 @@
+/*
+ * dms_progress.hpp: a header-only C++17 layer over the C API of dms_progress.h.
+ *
+ * What it adds, and nothing else (every rule, default and message is the library's):
+ * - owning handles (dms_progress::config, client, cancel_token) that free their C handle
+ *   when they go out of scope; movable, not copyable. Using a moved-from handle throws
+ *   std::logic_error.
+ * - results as values: dms_progress::progress and dms_progress::step hold std::string,
+ *   std::optional and std::chrono copies of what the library returned, whose C handle is
+ *   freed at once;
+ * - failures as dms_progress::error (a std::runtime_error) carrying every field of
+ *   dms_progress_error: result code and its name, message, HTTP status, service error code
+ *   and message, request id, and for a failed task or an expired wait the progress and the
+ *   failed step;
+ * - client::wait with a std::function callback (an exception it throws stops the wait and
+ *   is rethrown by wait, never crosses the C library) and a cancel token.
+ *
+ * Thread-safety is the C API's: a client and a cancel token may be used from any number of
+ * threads at once; a config must not be changed from two threads at once. Strings passed in
+ * must not contain NUL characters (refused with DMS_PROGRESS_RESULT_INVALID_ARGUMENT).
+ *
+ * Link with the C library as usual (pkg-config dms_progress or dms_progress_static, or the
+ * CMake targets dms_progress::dms_progress / dms_progress::dms_progress_static).
+ */
+#ifndef DMS_PROGRESS_HPP
+#define DMS_PROGRESS_HPP
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dms_progress.h"
+
+namespace dms_progress {
+
+/// The version of the linked library ("0.1.0"); DMS_PROGRESS_VERSION is the header's.
+inline std::string version() { return dms_progress_version(); }
+
+/// The symbolic name of a result code ("DMS_PROGRESS_RESULT_TIMEOUT").
+inline std::string result_name(dms_progress_result code) {
+    const char *name = dms_progress_result_name(code);
+    return name ? name : "DMS_PROGRESS_RESULT_UNKNOWN";
+}
+
+/// One step of a task, copied out of the library.
+struct step {
+    std::string name;
+    dms_progress_step_status status = DMS_PROGRESS_STEP_STATUS_OTHER;
+    /// The status as the service wrote it ("COMPLETED", or text the library does not know).
+    std::string status_text;
+    /// Start and end, when the service sent them as numbers; std::nullopt until then.
+    std::optional<std::chrono::system_clock::time_point> start_time, end_time;
+    /// The times as the service sent them when they were not numbers.
+    std::optional<std::string> start_time_text, end_time_text;
+};
+
+/// The progress of a task, copied out of the library.
+struct progress {
+    std::optional<unsigned> percentage;
+    std::optional<std::chrono::seconds> remain_time;
+    std::vector<step> steps;
+    /// The library's reading: every step completed.
+    bool is_complete = false;
+    /// The index of the first failed step, if any.
+    std::optional<std::size_t> failed_step;
+};
+
+namespace detail {
+
+inline std::string copy_string(const char *s) { return s ? std::string(s) : std::string(); }
+
+inline std::optional<std::string> copy_optional(const char *s) {
+    return s ? std::optional<std::string>(s) : std::nullopt;
+}
+
+inline std::optional<std::chrono::system_clock::time_point> epoch_ms(bool known, int64_t ms) {
+    if (!known) {
+        return std::nullopt;
+    }
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds(ms)));
+}
+
+/// Copies a (borrowed) C progress into a value.
+inline progress copy_progress(const dms_progress_progress *p) {
+    progress out;
+    uint8_t pct = 0;
+    if (dms_progress_progress_percentage(p, &pct)) {
+        out.percentage = pct;
+    }
+    uint64_t remain = 0;
+    if (dms_progress_progress_remain_time(p, &remain)) {
+        out.remain_time = std::chrono::seconds(static_cast<std::chrono::seconds::rep>(remain));
+    }
+    const std::size_t count = dms_progress_progress_step_count(p);
+    out.steps.reserve(count);
+    for (std::size_t i = 0; i < count; i++) {
+        step s;
+        s.name = copy_string(dms_progress_progress_step_name(p, i));
+        s.status = dms_progress_progress_step_status(p, i);
+        s.status_text = copy_string(dms_progress_progress_step_status_text(p, i));
+        int64_t ms = 0;
+        bool known = dms_progress_progress_step_start_time(p, i, &ms);
+        s.start_time = epoch_ms(known, ms);
+        known = dms_progress_progress_step_end_time(p, i, &ms);
+        s.end_time = epoch_ms(known, ms);
+        s.start_time_text = copy_optional(dms_progress_progress_step_start_time_text(p, i));
+        s.end_time_text = copy_optional(dms_progress_progress_step_end_time_text(p, i));
+        out.steps.push_back(std::move(s));
+    }
+    out.is_complete = dms_progress_progress_is_complete(p);
+    std::size_t failed = 0;
+    if (dms_progress_progress_failed_step(p, &failed)) {
+        out.failed_step = failed;
+    }
+    return out;
+}
+
+/// Takes ownership of a C progress, copies it, frees it.
+inline progress take_progress(dms_progress_progress *p) {
+    std::unique_ptr<dms_progress_progress, void (*)(dms_progress_progress *)> owned(p, dms_progress_progress_free);
+    return copy_progress(owned.get());
+}
+
+} // namespace detail
+
+/// A failed call: every field of dms_progress_error, copied.
+class error : public std::runtime_error {
+public:
+    /// An error the C++ layer itself reports (a NUL in a string, a setter refused).
+    error(dms_progress_result code, const std::string &message)
+        : std::runtime_error(message), code_(code) {}
+
+    /// Copies `err` (which stays owned by the caller). A NULL `err` (the library could not
+    /// allocate the detail) keeps the code, with its name as the message.
+    error(dms_progress_result code, const dms_progress_error *err)
+        : std::runtime_error(err ? detail::copy_string(dms_progress_error_message(err)) : result_name(code)),
+          code_(code) {
+        if (!err) {
+            return;
+        }
+        http_status_ = dms_progress_error_http_status(err);
+        api_code_ = detail::copy_optional(dms_progress_error_api_code(err));
+        api_message_ = detail::copy_optional(dms_progress_error_api_message(err));
+        request_id_ = detail::copy_optional(dms_progress_error_request_id(err));
+        if (const dms_progress_progress *p = dms_progress_error_progress(err)) {
+            progress_ = detail::copy_progress(p);
+        }
+        std::size_t failed = 0;
+        if (dms_progress_error_failed_step(err, &failed)) {
+            failed_step_ = failed;
+        }
+    }
+
+    /// The result code (DMS_PROGRESS_RESULT_API, ...).
+    dms_progress_result code() const noexcept { return code_; }
+    /// Its symbolic name ("DMS_PROGRESS_RESULT_API").
+    std::string code_name() const { return result_name(code_); }
+    /// The HTTP status of an API error; 0 for every other error.
+    uint16_t http_status() const noexcept { return http_status_; }
+    /// The service's error code and message ("DMS.00400009", ...), for API errors that had one.
+    const std::optional<std::string> &api_code() const noexcept { return api_code_; }
+    const std::optional<std::string> &api_message() const noexcept { return api_message_; }
+    /// The request id of the response, when there was one.
+    const std::optional<std::string> &request_id() const noexcept { return request_id_; }
+    /// For TASK_FAILED the failing progress, for WAIT_TIMEOUT the last one seen.
+    const std::optional<dms_progress::progress> &last_progress() const noexcept { return progress_; }
+    /// For TASK_FAILED the index of the failed step.
+    std::optional<std::size_t> failed_step() const noexcept { return failed_step_; }
+
+private:
+    dms_progress_result code_;
+    uint16_t http_status_ = 0;
+    std::optional<std::string> api_code_, api_message_, request_id_;
+    std::optional<dms_progress::progress> progress_;
+    std::optional<std::size_t> failed_step_;
+};
+
+namespace detail {
+
+/// Throws the error of a failed call, freeing the C error first.
+[[noreturn]] inline void throw_error(dms_progress_result code, dms_progress_error *err) {
+    std::unique_ptr<dms_progress_error, void (*)(dms_progress_error *)> owned(err, dms_progress_error_free);
+    throw error(code, owned.get());
+}
+
+/// A string argument as a C string; a NUL inside it would silently cut it short, so it is
+/// refused.
+inline const char *c_str(const std::string &s, const char *what) {
+    if (s.find('\0') != std::string::npos) {
+        throw error(DMS_PROGRESS_RESULT_INVALID_ARGUMENT,
+                    std::string("invalid argument: ") + what + " contains a NUL character");
+    }
+    return s.c_str();
+}
+
+/// The result of a setter (which has no error detail of its own).
+inline void check_setter(dms_progress_result code, const char *what) {
+    if (code != DMS_PROGRESS_RESULT_OK) {
+        throw error(code, std::string("setting ") + what + " failed: " + result_name(code));
+    }
+}
+
+template <typename T, void (*Free)(T *)> struct free_with {
+    void operator()(T *p) const noexcept { Free(p); }
+};
+
+template <typename T, void (*Free)(T *)> class handle {
+public:
+    explicit handle(T *p, const char *what) : p_(p), what_(what) {
+        if (!p_) {
+            throw std::bad_alloc();
+        }
+    }
+    T *get() const {
+        if (!p_) {
+            throw std::logic_error(std::string("dms_progress: use of a moved-from ") + what_);
+        }
+        return p_.get();
+    }
+
+private:
+    std::unique_ptr<T, free_with<T, Free>> p_;
+    const char *what_;
+};
+
+inline uint64_t to_ms(std::chrono::milliseconds d) {
+    return d.count() < 0 ? 0 : static_cast<uint64_t>(d.count());
+}
+
+} // namespace detail
+
+/// A client configuration (dms_progress_config). Unset values are resolved from the
+/// environment and the profile file when the client is built, unless use_environment(false).
+/// Setters return *this, so they chain; a refused value throws dms_progress::error.
+class config {
+public:
+    config() : h_(dms_progress_config_new(), "dms_progress::config") {}
+
+    config &endpoint(const std::string &url) {
+        detail::check_setter(dms_progress_config_set_endpoint(get(), detail::c_str(url, "endpoint")), "endpoint");
+        return *this;
+    }
+    config &region(const std::string &region) {
+        detail::check_setter(dms_progress_config_set_region(get(), detail::c_str(region, "region")), "region");
+        return *this;
+    }
+    config &project_id(const std::string &id) {
+        detail::check_setter(dms_progress_config_set_project_id(get(), detail::c_str(id, "project id")),
+                             "project id");
+        return *this;
+    }
+    /// The access key id and the secret access key (the library keeps and wipes its copy;
+    /// the caller's std::string is the caller's to clear).
+    config &credentials(const std::string &ak, const std::string &sk) {
+        detail::check_setter(dms_progress_config_set_credentials(get(), detail::c_str(ak, "access key"),
+                                                                 detail::c_str(sk, "secret key")),
+                             "credentials");
+        return *this;
+    }
+    config &security_token(const std::string &token) {
+        detail::check_setter(
+            dms_progress_config_set_security_token(get(), detail::c_str(token, "security token")),
+            "security token");
+        return *this;
+    }
+    config &iam_token(const std::string &token) {
+        detail::check_setter(dms_progress_config_set_iam_token(get(), detail::c_str(token, "IAM token")),
+                             "IAM token");
+        return *this;
+    }
+    config &connect_timeout(std::chrono::milliseconds t) {
+        detail::check_setter(dms_progress_config_set_connect_timeout_ms(get(), detail::to_ms(t)),
+                             "connect timeout");
+        return *this;
+    }
+    config &timeout(std::chrono::milliseconds t) {
+        detail::check_setter(dms_progress_config_set_timeout_ms(get(), detail::to_ms(t)), "timeout");
+        return *this;
+    }
+    config &retries(uint32_t n) {
+        detail::check_setter(dms_progress_config_set_retries(get(), n), "retries");
+        return *this;
+    }
+    config &max_body_bytes(uint64_t n) {
+        detail::check_setter(dms_progress_config_set_max_body_bytes(get(), n), "max body bytes");
+        return *this;
+    }
+    config &ca_file(const std::string &path) {
+        detail::check_setter(dms_progress_config_set_ca_file(get(), detail::c_str(path, "CA file")), "CA file");
+        return *this;
+    }
+    config &insecure(bool yes) {
+        detail::check_setter(dms_progress_config_set_insecure(get(), yes), "insecure");
+        return *this;
+    }
+    config &proxy(const std::string &url) {
+        detail::check_setter(dms_progress_config_set_proxy(get(), detail::c_str(url, "proxy")), "proxy");
+        return *this;
+    }
+    config &use_environment(bool yes) {
+        detail::check_setter(dms_progress_config_set_use_environment(get(), yes), "use environment");
+        return *this;
+    }
+
+    dms_progress_config *get() const { return h_.get(); }
+
+private:
+    detail::handle<dms_progress_config, dms_progress_config_free> h_;
+};
+
+/// A cancel token (dms_progress_cancel): trigger() from any thread stops the calls it was
+/// given to, which then throw an error with DMS_PROGRESS_RESULT_CANCELLED.
+class cancel_token {
+public:
+    cancel_token() : h_(dms_progress_cancel_new(), "dms_progress::cancel_token") {}
+    void trigger() const { dms_progress_cancel_trigger(get()); }
+    bool is_triggered() const { return dms_progress_cancel_is_triggered(get()); }
+    const dms_progress_cancel *get() const { return h_.get(); }
+
+private:
+    detail::handle<dms_progress_cancel, dms_progress_cancel_free> h_;
+};
+
+/// The callback of client::wait: gets each poll's progress; return false to stop the wait
+/// (DMS_PROGRESS_RESULT_CANCELLED). An exception it throws stops the wait too, and wait
+/// rethrows it.
+using progress_callback = std::function<bool(const progress &)>;
+
+/// A client (dms_progress_client): safe to share between threads; keeps a connection pool.
+class client {
+public:
+    /// Builds a client from `cfg` (only read; it may be changed or destroyed afterwards).
+    explicit client(const config &cfg) : h_(make(cfg), "dms_progress::client") {}
+
+    /// The resolved endpoint ("https://dms.cn-north-4.myhuaweicloud.com").
+    std::string endpoint() const { return detail::copy_string(dms_progress_client_endpoint(get())); }
+    /// The resolved project id.
+    std::string project_id() const { return detail::copy_string(dms_progress_client_project_id(get())); }
+
+    /// One query of a task's progress. Blocking.
+    progress get_progress(const std::string &instance_id, const std::string &task_id,
+                          const cancel_token *cancel = nullptr) const {
+        dms_progress_progress *out = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_get_progress(
+            get(), detail::c_str(instance_id, "instance id"), detail::c_str(task_id, "task id"),
+            cancel ? cancel->get() : nullptr, &out, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return detail::take_progress(out);
+    }
+
+    /// Polls every `interval` until the task completes (returns its progress), a step fails
+    /// (TASK_FAILED), `max_wait` passes (WAIT_TIMEOUT), `on_progress` returns false or
+    /// `cancel` is triggered (CANCELLED). Blocking; `on_progress` runs on this thread.
+    progress wait(const std::string &instance_id, const std::string &task_id, std::chrono::milliseconds interval,
+                  std::chrono::milliseconds max_wait, progress_callback on_progress = nullptr,
+                  const cancel_token *cancel = nullptr) const {
+        struct state {
+            progress_callback *callback;
+            std::exception_ptr thrown;
+        } st{&on_progress, nullptr};
+        // No exception may unwind through the C library: the trampoline catches it and stops.
+        dms_progress_progress_callback trampoline = [](void *userdata, const dms_progress_progress *p) -> bool {
+            auto *s = static_cast<state *>(userdata);
+            try {
+                return (*s->callback)(detail::copy_progress(p));
+            } catch (...) {
+                s->thrown = std::current_exception();
+                return false;
+            }
+        };
+        dms_progress_progress *out = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_wait(
+            get(), detail::c_str(instance_id, "instance id"), detail::c_str(task_id, "task id"),
+            detail::to_ms(interval), detail::to_ms(max_wait), on_progress ? trampoline : nullptr,
+            on_progress ? &st : nullptr, cancel ? cancel->get() : nullptr, &out, &err);
+        if (st.thrown) {
+            dms_progress_error_free(err);
+            dms_progress_progress_free(out);
+            std::rethrow_exception(st.thrown);
+        }
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return detail::take_progress(out);
+    }
+
+    const dms_progress_client *get() const { return h_.get(); }
+
+private:
+    static dms_progress_client *make(const config &cfg) {
+        dms_progress_client *c = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_new(cfg.get(), &c, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return c;
+    }
+
+    detail::handle<dms_progress_client, dms_progress_client_free> h_;
+};
+
+/// A signed request description, for a tool that sends it with its own HTTP stack. Header
+/// values include the signature and any token: do not log them.
+struct request {
+    std::string method;
+    std::string url;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// Builds and signs the progress request for `unix_seconds` (dms_progress_build_request).
+inline request build_request(const config &cfg, const std::string &instance_id, const std::string &task_id,
+                             uint64_t unix_seconds) {
+    dms_progress_request *out = nullptr;
+    dms_progress_error *err = nullptr;
+    dms_progress_result rc =
+        dms_progress_build_request(cfg.get(), detail::c_str(instance_id, "instance id"),
+                                   detail::c_str(task_id, "task id"), unix_seconds, &out, &err);
+    if (rc != DMS_PROGRESS_RESULT_OK) {
+        detail::throw_error(rc, err);
+    }
+    std::unique_ptr<dms_progress_request, void (*)(dms_progress_request *)> owned(out, dms_progress_request_free);
+    request r;
+    r.method = detail::copy_string(dms_progress_request_method(out));
+    r.url = detail::copy_string(dms_progress_request_url(out));
+    const std::size_t count = dms_progress_request_header_count(out);
+    for (std::size_t i = 0; i < count; i++) {
+        r.headers.emplace_back(detail::copy_string(dms_progress_request_header_name(out, i)),
+                               detail::copy_string(dms_progress_request_header_value(out, i)));
+    }
+    return r;
+}
+
+/// Decodes a response the caller received (dms_progress_decode_response).
+inline progress decode_response(uint16_t status, const std::vector<std::pair<std::string, std::string>> &headers,
+                                const std::string &body) {
+    std::vector<const char *> names, values;
+    names.reserve(headers.size());
+    values.reserve(headers.size());
+    for (const auto &h : headers) {
+        names.push_back(detail::c_str(h.first, "header name"));
+        values.push_back(detail::c_str(h.second, "header value"));
+    }
+    dms_progress_progress *out = nullptr;
+    dms_progress_error *err = nullptr;
+    dms_progress_result rc = dms_progress_decode_response(
+        status, names.empty() ? nullptr : names.data(), values.empty() ? nullptr : values.data(), headers.size(),
+        reinterpret_cast<const uint8_t *>(body.data()), body.size(), &out, &err);
+    if (rc != DMS_PROGRESS_RESULT_OK) {
+        detail::throw_error(rc, err);
+    }
+    return detail::take_progress(out);
+}
+
+} // namespace dms_progress
+
+#endif /* DMS_PROGRESS_HPP */
