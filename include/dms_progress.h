@@ -112,8 +112,8 @@ typedef uint32_t dms_progress_step_status;
 //
 // Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`.
 // A call (or a wait options handle) given the token keeps what it needs of it, so the token
-// may be freed while a call that uses it runs. Thread-safe: trigger it from any thread, or
-// from a signal handler, while calls on other threads use it.
+// may be freed while a call that uses it runs. Thread-safe: trigger it from any thread while
+// calls on other threads use it. Not from a signal handler: see `dms_progress_cancel_trigger`.
 typedef struct dms_progress_cancel dms_progress_cancel;
 
 // A client: one connection pool, the resolved endpoint, project and credentials.
@@ -195,17 +195,19 @@ const char *dms_progress_version(void);
 // A new, untriggered cancel token. Never NULL (aborts only if memory runs out). Thread-safe.
 struct dms_progress_cancel *dms_progress_cancel_new(void);
 
-// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`.
-// Idempotent; NULL is ignored. Thread-safe and async-signal-safe.
+// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`,
+// also one blocked on a server that never answers (the socket of its attempt is shut down).
+// Idempotent; NULL is ignored. Thread-safe, but not async-signal-safe: reaching the sockets
+// of the calls takes a lock. In a signal handler, set a flag or write to a pipe, and trigger
+// the token from a thread that watches it.
 void dms_progress_cancel_trigger(const struct dms_progress_cancel *cancel);
 
-// Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe (a
-// NULL check and one atomic load, as `dms_progress_cancel_trigger`).
+// Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe.
 bool dms_progress_cancel_is_triggered(const struct dms_progress_cancel *cancel);
 
 // Releases a cancel token. NULL is accepted and ignored. Calls still using the token keep
 // their own reference to it, and can still be cancelled through
-// `dms_progress_client_cancel_all`.
+// `dms_progress_client_cancel_all`. Thread-safe.
 void dms_progress_cancel_free(struct dms_progress_cancel *cancel);
 
 // Builds a client from `config` (which is only read; it may be freed afterwards). Unset
@@ -228,11 +230,10 @@ struct dms_progress_client *dms_progress_client_clone(const struct dms_progress_
 void dms_progress_client_free(struct dms_progress_client *client);
 
 // Cancels every call running on this client (on any thread, through any reference): each
-// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, as if its cancel token had been
-// triggered. A cancel token the caller passed to such a call is triggered too: give each
-// call a fresh token if you reuse them. Calls started afterwards are not affected. NULL is
-// ignored. Thread-safe; not async-signal-safe (use a `dms_progress_cancel` in a signal
-// handler).
+// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, even one blocked on a server that never
+// answers (its socket is shut down). The cancel tokens callers passed are left as they are,
+// and calls started afterwards are not affected. NULL is ignored. Thread-safe; not
+// async-signal-safe (it takes a lock).
 void dms_progress_client_cancel_all(const struct dms_progress_client *client);
 
 // The endpoint the client sends to, as resolved at creation (`https://dms.cn-north-4.myhuaweicloud.com`,
@@ -268,7 +269,8 @@ bool dms_progress_client_temporary_credentials(const struct dms_progress_client 
 
 // Queries the progress of `task_id` on `instance_id` once, retrying transport errors, 429
 // and 5xx as configured. `cancel` may be NULL; when it is triggered (or
-// `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`.
+// `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`
+// promptly, also in the middle of an attempt.
 //
 // On success writes a new progress to `*progress_out` (free it with
 // `dms_progress_progress_free`). On failure returns the result code and, if `err_out` is
@@ -286,7 +288,7 @@ dms_progress_result dms_progress_client_get_progress(const struct dms_progress_c
 // `dms_progress_client_cancel_all`). `options` may be NULL: every setting at the library's
 // default (see `dms_progress_wait_options`). Retryable errors (transport, 429, 5xx) back
 // off and poll again until the deadline; other errors end the wait at once. Cancellation
-// is noticed within about 50 ms while sleeping.
+// ends the wait promptly: within about 50 ms while sleeping, at once during an attempt.
 //
 // On completion writes the final progress to `*progress_out` (caller frees). A failed step
 // returns `DMS_PROGRESS_RESULT_TASK_FAILED`, the deadline `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`;

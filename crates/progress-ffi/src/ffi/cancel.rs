@@ -7,8 +7,8 @@ use progress_client::CancelToken;
 ///
 /// Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`.
 /// A call (or a wait options handle) given the token keeps what it needs of it, so the token
-/// may be freed while a call that uses it runs. Thread-safe: trigger it from any thread, or
-/// from a signal handler, while calls on other threads use it.
+/// may be freed while a call that uses it runs. Thread-safe: trigger it from any thread while
+/// calls on other threads use it. Not from a signal handler: see `dms_progress_cancel_trigger`.
 pub struct dms_progress_cancel {
     pub(crate) token: CancelToken,
 }
@@ -23,23 +23,24 @@ pub extern "C" fn dms_progress_cancel_new() -> *mut dms_progress_cancel {
     }
 }
 
-/// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`.
-/// Idempotent; NULL is ignored. Thread-safe and async-signal-safe.
+/// Triggers the token: calls using it stop promptly with `DMS_PROGRESS_RESULT_CANCELLED`,
+/// also one blocked on a server that never answers (the socket of its attempt is shut down).
+/// Idempotent; NULL is ignored. Thread-safe, but not async-signal-safe: reaching the sockets
+/// of the calls takes a lock. In a signal handler, set a flag or write to a pipe, and trigger
+/// the token from a thread that watches it.
 #[no_mangle]
 pub extern "C" fn dms_progress_cancel_trigger(cancel: *const dms_progress_cancel) {
-    // Async-signal-safe: on the path without a panic, `catch_unwind` is a plain call (no
-    // allocation, no lock), and the body is a NULL check and one atomic store. Nothing here
-    // can panic, and the boundary keeps even that impossible case from unwinding into C.
     ffi_boundary! {
         try_ref!(cancel).token.cancel()
     }
 }
 
-/// Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe (a
-/// NULL check and one atomic load, as `dms_progress_cancel_trigger`).
+/// Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_cancel_is_triggered(cancel: *const dms_progress_cancel) -> bool {
-    // Async-signal-safe for the same reasons as `dms_progress_cancel_trigger`.
+    // Async-signal-safe: on the path without a panic, `catch_unwind` is a plain call (no
+    // allocation, no lock), and the body is a NULL check and one atomic load. Nothing here
+    // can panic, and the boundary keeps even that impossible case from unwinding into C.
     ffi_boundary! {
         try_ref!(cancel).token.is_cancelled()
     }
@@ -47,7 +48,7 @@ pub extern "C" fn dms_progress_cancel_is_triggered(cancel: *const dms_progress_c
 
 /// Releases a cancel token. NULL is accepted and ignored. Calls still using the token keep
 /// their own reference to it, and can still be cancelled through
-/// `dms_progress_client_cancel_all`.
+/// `dms_progress_client_cancel_all`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_cancel_free(cancel: *mut dms_progress_cancel) {
     ffi_boundary! {

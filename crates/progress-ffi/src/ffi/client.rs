@@ -11,7 +11,6 @@ use super::boundary::{c_text, ffi_boundary, ffi_fallible, opt_ptr, try_arc, try_
 use super::cancel::dms_progress_cancel;
 use super::config::dms_progress_config;
 use super::error::{dms_progress_error, dms_progress_result};
-use super::inflight::InFlight;
 use super::progress::dms_progress_progress;
 use super::wait_options::dms_progress_wait_options;
 
@@ -27,7 +26,6 @@ use super::wait_options::dms_progress_wait_options;
 /// Thread-safe: any number of threads may use one client at once.
 pub struct dms_progress_client {
     client: Client,
-    in_flight: InFlight,
     // What the client resolved when it was built (its identity), as C strings.
     endpoint: CString,
     project_id: CString,
@@ -61,7 +59,6 @@ pub extern "C" fn dms_progress_client_new(
             credential_source: c_text(identity.credential_source.name()),
             temporary_credentials: identity.temporary,
             client,
-            in_flight: InFlight::default(),
         };
         client_out.write(Arc::into_raw(Arc::new(handle)).cast_mut());
         Ok(())
@@ -91,15 +88,14 @@ pub extern "C" fn dms_progress_client_free(client: *mut dms_progress_client) {
 }
 
 /// Cancels every call running on this client (on any thread, through any reference): each
-/// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, as if its cancel token had been
-/// triggered. A cancel token the caller passed to such a call is triggered too: give each
-/// call a fresh token if you reuse them. Calls started afterwards are not affected. NULL is
-/// ignored. Thread-safe; not async-signal-safe (use a `dms_progress_cancel` in a signal
-/// handler).
+/// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, even one blocked on a server that never
+/// answers (its socket is shut down). The cancel tokens callers passed are left as they are,
+/// and calls started afterwards are not affected. NULL is ignored. Thread-safe; not
+/// async-signal-safe (it takes a lock).
 #[no_mangle]
 pub extern "C" fn dms_progress_client_cancel_all(client: *const dms_progress_client) {
     ffi_boundary! {
-        try_ref!(client).in_flight.cancel_all()
+        try_ref!(client).client.cancel_all()
     }
 }
 
@@ -161,7 +157,8 @@ pub extern "C" fn dms_progress_client_temporary_credentials(client: *const dms_p
 
 /// Queries the progress of `task_id` on `instance_id` once, retrying transport errors, 429
 /// and 5xx as configured. `cancel` may be NULL; when it is triggered (or
-/// `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`.
+/// `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`
+/// promptly, also in the middle of an attempt.
 ///
 /// On success writes a new progress to `*progress_out` (free it with
 /// `dms_progress_progress_free`). On failure returns the result code and, if `err_out` is
@@ -182,11 +179,10 @@ pub unsafe extern "C" fn dms_progress_client_get_progress(
         let task_id = try_str!(task_id);
         let progress_out = try_out!(progress_out);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| &c.token);
-        let call = client.in_flight.enter(cancel);
+        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
         let progress = client
             .client
-            .get_progress_cancellable(instance_id, task_id, Some(call.token()))?;
+            .get_progress_cancellable(instance_id, task_id, cancel.as_ref())?;
         progress_out.write(dms_progress_progress::into_raw(progress));
         Ok(())
     })
@@ -197,7 +193,7 @@ pub unsafe extern "C" fn dms_progress_client_get_progress(
 /// `dms_progress_client_cancel_all`). `options` may be NULL: every setting at the library's
 /// default (see `dms_progress_wait_options`). Retryable errors (transport, 429, 5xx) back
 /// off and poll again until the deadline; other errors end the wait at once. Cancellation
-/// is noticed within about 50 ms while sleeping.
+/// ends the wait promptly: within about 50 ms while sleeping, at once during an attempt.
 ///
 /// On completion writes the final progress to `*progress_out` (caller frees). A failed step
 /// returns `DMS_PROGRESS_RESULT_TASK_FAILED`, the deadline `DMS_PROGRESS_RESULT_WAIT_TIMEOUT`;
@@ -233,12 +229,12 @@ pub unsafe extern "C" fn dms_progress_client_wait(
                 ControlFlow::Break(())
             }
         };
-        let call = client.in_flight.enter(options.cancel.as_ref());
+        let cancel = options.cancel.clone();
         let wait = WaitOptions {
             interval: options.interval,
             max_wait: options.max_wait,
             on_progress: Some(&mut on_progress),
-            cancel: Some(call.token()),
+            cancel: cancel.as_ref(),
         };
         let progress = client.client.wait(instance_id, task_id, wait)?;
         progress_out.write(dms_progress_progress::into_raw(progress));

@@ -23,7 +23,6 @@ mod cancel;
 mod client;
 mod config;
 mod error;
-mod inflight;
 mod progress;
 mod request;
 mod wait_options;
