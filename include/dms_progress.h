@@ -267,6 +267,18 @@ const char *dms_progress_client_credential_source(const struct dms_progress_clie
 // NULL. Thread-safe.
 bool dms_progress_client_temporary_credentials(const struct dms_progress_client *client);
 
+// When the credentials the client was built with expire, in milliseconds since the Unix
+// epoch (UTC); 0 when that is not known (long-lived keys, a static security token) and for
+// NULL. Credentials a service issued are replaced before they expire: this is the first
+// expiry. Thread-safe.
+int64_t dms_progress_client_credentials_expire_at(const struct dms_progress_client *client);
+
+// Where the client's project id came from: `"explicit"`, `"environment"`, `"profile"` or
+// `"iam"` (looked up from the region). NULL for NULL.
+//
+// Lifetime: valid while the client lives. Thread-safe.
+const char *dms_progress_client_project_id_source(const struct dms_progress_client *client);
+
 // Queries the progress of `task_id` on `instance_id` once, retrying transport errors, 429
 // and 5xx as configured. `cancel` may be NULL; when it is triggered (or
 // `dms_progress_client_cancel_all` is called) the call returns `DMS_PROGRESS_RESULT_CANCELLED`

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxAbandoned bounds, per client, the native calls still running after their Go caller
@@ -32,8 +33,9 @@ type Client struct {
 	ptr *C.dms_progress_client
 
 	// What the library resolved at creation, copied.
-	endpoint, projectID, accessKeyID, credentialSource string
-	temporaryCredentials                               bool
+	endpoint, projectID, accessKeyID, credentialSource, projectIDSource string
+	temporaryCredentials                                                bool
+	credentialsExpireAt                                                 time.Time
 
 	// abandoned counts the native calls of this client still running after their caller
 	// left (see maxAbandoned).
@@ -62,6 +64,10 @@ func NewClient(cfg Config) (*Client, error) {
 		accessKeyID:          goStringOrEmpty(C.dms_progress_client_access_key_id(ptr)),
 		credentialSource:     goStringOrEmpty(C.dms_progress_client_credential_source(ptr)),
 		temporaryCredentials: bool(C.dms_progress_client_temporary_credentials(ptr)),
+		projectIDSource:      goStringOrEmpty(C.dms_progress_client_project_id_source(ptr)),
+	}
+	if ms := int64(C.dms_progress_client_credentials_expire_at(ptr)); ms != 0 {
+		c.credentialsExpireAt = time.UnixMilli(ms).UTC()
 	}
 	// A safety net for a forgotten Close: the cleanup holds the C pointer, not c. It can
 	// only run once c is unreachable, and calls in flight hold references of their own.
@@ -91,6 +97,17 @@ func (c *Client) CredentialSource() string { return c.credentialSource }
 // refreshed by the library before they do), an access key pair with a security token, or
 // an IAM token.
 func (c *Client) TemporaryCredentials() bool { return c.temporaryCredentials }
+
+// CredentialsExpireAt is when the credentials the client was built with expire (UTC), and
+// false when that is not known (long-lived keys, a static security token). Credentials a
+// service issued are refreshed before they expire: this is the first expiry.
+func (c *Client) CredentialsExpireAt() (time.Time, bool) {
+	return c.credentialsExpireAt, !c.credentialsExpireAt.IsZero()
+}
+
+// ProjectIDSource is where the project id came from: "explicit", "environment", "profile"
+// or "iam" (looked up from the region).
+func (c *Client) ProjectIDSource() string { return c.projectIDSource }
 
 // Close releases the client. It returns at once; calls still running are cancelled and
 // fail with an error matching ErrClosed, and the native client is freed by the library

@@ -719,7 +719,10 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	if _, err := c.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("credentials from the environment: %v", err)
 	}
-	if c.AccessKeyID() != emutest.DemoAK || c.ProjectID() != project || c.CredentialSource() != "environment" ||
+	if _, known := c.CredentialsExpireAt(); known || c.ProjectIDSource() != "environment" {
+		t.Fatalf("project id source %q, expiry known %v", c.ProjectIDSource(), known)
+	}
+	if c.AccessKeyID() != emulatortest.DemoAK || c.ProjectID() != project || c.CredentialSource() != "environment" ||
 		c.TemporaryCredentials() || c.Endpoint() != emu.Endpoint {
 		t.Fatalf("resolved from the environment: %q %q %q %v %q", c.AccessKeyID(), c.ProjectID(), c.CredentialSource(),
 			c.TemporaryCredentials(), c.Endpoint())
@@ -742,7 +745,7 @@ func TestCredentialsFromEnvironmentAndProfile(t *testing.T) {
 	if _, err := c2.GetProgress(context.Background(), instance, taskDone); err != nil {
 		t.Fatalf("credentials from the profile file: %v", err)
 	}
-	if c2.AccessKeyID() != emutest.DemoAK || c2.CredentialSource() != "profile" {
+	if c2.AccessKeyID() != emulatortest.DemoAK || c2.CredentialSource() != "profile" {
 		t.Fatalf("resolved from the profile file: %q %q", c2.AccessKeyID(), c2.CredentialSource())
 	}
 }

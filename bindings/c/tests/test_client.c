@@ -205,6 +205,8 @@ static void test_client_accessors(dms_progress_client *client) {
     CHECK(strcmp(dms_progress_client_access_key_id(client), env("DMS_AK")) == 0);
     CHECK(strcmp(dms_progress_client_credential_source(client), "explicit") == 0);
     CHECK(!dms_progress_client_temporary_credentials(client));
+    CHECK(strcmp(dms_progress_client_project_id_source(client), "explicit") == 0);
+    CHECK(dms_progress_client_credentials_expire_at(client) == 0);
 
     /* What the client resolved from the environment, and from an IAM token. */
     setenv("HUAWEICLOUD_SDK_AK", "ENVAK", 1);
@@ -501,6 +503,8 @@ static void test_null_parameters(dms_progress_client *client) {
     CHECK(dms_progress_client_access_key_id(NULL) == NULL);
     CHECK(dms_progress_client_credential_source(NULL) == NULL);
     CHECK(!dms_progress_client_temporary_credentials(NULL));
+    CHECK(dms_progress_client_project_id_source(NULL) == NULL);
+    CHECK(dms_progress_client_credentials_expire_at(NULL) == 0);
     CHECK(dms_progress_client_clone(NULL) == NULL);
     dms_progress_client_cancel_all(NULL);
     CHECK(!dms_progress_progress_current_step(NULL, &idx) && idx == 7);

@@ -162,6 +162,7 @@ def test_credentials_from_the_environment(emu, monkeypatch):
         assert c.get_progress(INSTANCE, FINISHED).is_complete
         assert c.access_key_id == emu.ak and c.project_id == PROJECT and c.endpoint == emu.endpoint
         assert (c.credential_source, c.temporary_credentials) == ("environment", False)
+        assert (c.project_id_source, c.credentials_expire_at) == ("environment", None)
         assert emu.sk not in repr(c)
 
 
@@ -172,6 +173,7 @@ def test_explicit_values_win_over_the_environment(emu, monkeypatch):
     with client_for(emu) as c:
         assert c.get_progress(INSTANCE, FINISHED).is_complete
         assert (c.access_key_id, c.project_id, c.credential_source) == (emu.ak, emu.project_id, "explicit")
+        assert c.project_id_source == "explicit"
 
 
 @pytest.mark.parametrize("where", ["env-var", "home"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import datetime
 import math
 import os
 import threading
@@ -198,6 +199,8 @@ class Client(Managed[Any]):
         self._access_key_id = _ffi.text(lib.dms_progress_client_access_key_id(client))
         self._credential_source = _ffi.text(lib.dms_progress_client_credential_source(client))
         self._temporary_credentials = bool(lib.dms_progress_client_temporary_credentials(client))
+        self._credentials_expire_at_ms = int(lib.dms_progress_client_credentials_expire_at(client))
+        self._project_id_source = _ffi.text(lib.dms_progress_client_project_id_source(client))
         super().__init__(client)
 
     def _release(self, ptr: Any) -> None:
@@ -246,6 +249,21 @@ class Client(Managed[Any]):
         """Whether the credentials expire (issued by a service and refreshed by the client,
         an access key pair with a security token, or an IAM token)."""
         return self._temporary_credentials
+
+    @property
+    def credentials_expire_at(self) -> Optional[datetime.datetime]:
+        """When the credentials the client was built with expire (an aware UTC datetime), or
+        None when that is not known (long-lived keys, a static security token). Credentials a
+        service issued are refreshed before they expire: this is the first expiry."""
+        if not self._credentials_expire_at_ms:
+            return None
+        return datetime.datetime.fromtimestamp(self._credentials_expire_at_ms / 1000, tz=datetime.timezone.utc)
+
+    @property
+    def project_id_source(self) -> Optional[str]:
+        """Where the project id came from: ``"explicit"``, ``"environment"``, ``"profile"`` or
+        ``"iam"`` (looked up from the region)."""
+        return self._project_id_source
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""

@@ -169,6 +169,18 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('client', ctypes.POINTER(dms_progress_client)),
         ],
     ),
+    'dms_progress_client_credentials_expire_at': (
+        ctypes.c_int64,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
+    'dms_progress_client_project_id_source': (
+        ctypes.c_char_p,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+        ],
+    ),
     'dms_progress_client_get_progress': (
         dms_progress_result,
         [

@@ -32,6 +32,8 @@ pub struct dms_progress_client {
     access_key_id: Option<CString>,
     credential_source: CString,
     temporary_credentials: bool,
+    credentials_expire_at_ms: i64,
+    project_id_source: CString,
 }
 
 /// Builds a client from `config` (which is only read; it may be freed afterwards). Unset
@@ -58,6 +60,11 @@ pub extern "C" fn dms_progress_client_new(
             access_key_id: identity.access_key.as_deref().map(c_text),
             credential_source: c_text(identity.credential_source.name()),
             temporary_credentials: identity.temporary,
+            credentials_expire_at_ms: identity
+                .expires_at
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            project_id_source: c_text(identity.project_id_source.name()),
             client,
         };
         client_out.write(Arc::into_raw(Arc::new(handle)).cast_mut());
@@ -152,6 +159,28 @@ pub extern "C" fn dms_progress_client_credential_source(client: *const dms_progr
 pub extern "C" fn dms_progress_client_temporary_credentials(client: *const dms_progress_client) -> bool {
     ffi_boundary! {
         try_ref!(client).temporary_credentials
+    }
+}
+
+/// When the credentials the client was built with expire, in milliseconds since the Unix
+/// epoch (UTC); 0 when that is not known (long-lived keys, a static security token) and for
+/// NULL. Credentials a service issued are replaced before they expire: this is the first
+/// expiry. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_client_credentials_expire_at(client: *const dms_progress_client) -> i64 {
+    ffi_boundary! {
+        try_ref!(client).credentials_expire_at_ms
+    }
+}
+
+/// Where the client's project id came from: `"explicit"`, `"environment"`, `"profile"` or
+/// `"iam"` (looked up from the region). NULL for NULL.
+///
+/// Lifetime: valid while the client lives. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dms_progress_client_project_id_source(client: *const dms_progress_client) -> *const c_char {
+    ffi_boundary! {
+        try_ref!(client).project_id_source.as_ptr()
     }
 }
 
