@@ -3,17 +3,18 @@
  *
  * What it adds, and nothing else (every rule, default and message is the library's):
  * - owning handles (dms_progress::config, client, cancel_token) that free their C handle
- *   when they go out of scope; movable, not copyable. Using a moved-from handle throws
- *   std::logic_error.
+ *   when they go out of scope; movable (a client is also copyable: copies share the native,
+ *   reference-counted client). Using a moved-from handle throws std::logic_error.
  * - results as values: dms_progress::progress and dms_progress::step hold std::string,
  *   std::optional and std::chrono copies of what the library returned, whose C handle is
  *   freed at once;
  * - failures as dms_progress::error (a std::runtime_error) carrying every field of
- *   dms_progress_error: result code and its name, message, HTTP status, service error code
- *   and message, request id, and for a failed task or an expired wait the progress and the
- *   failed step;
- * - client::wait with a std::function callback (an exception it throws stops the wait and
- *   is rethrown by wait, never crosses the C library) and a cancel token.
+ *   dms_progress_error: result code and its name, message, whether it is retryable, HTTP
+ *   status, service error code and message, request id, and for a failed task or an expired
+ *   wait the progress and the failed step;
+ * - client::wait with wait_options: interval and maximum wait (unset: the library's
+ *   defaults), a std::function callback (an exception it throws stops the wait and is
+ *   rethrown by wait, never crossing the C library) and a cancel token.
  *
  * Thread-safety is the C API's: a client and a cancel token may be used from any number of
  * threads at once; a config must not be changed from two threads at once. Strings passed in
@@ -72,6 +73,8 @@ struct progress {
     bool is_complete = false;
     /// The index of the first failed step, if any.
     std::optional<std::size_t> failed_step;
+    /// The index of the step running now (the first IN_PROGRESS one), if any.
+    std::optional<std::size_t> current_step;
 };
 
 namespace detail {
@@ -118,9 +121,12 @@ inline progress copy_progress(const dms_progress_progress *p) {
         out.steps.push_back(std::move(s));
     }
     out.is_complete = dms_progress_progress_is_complete(p);
-    std::size_t failed = 0;
-    if (dms_progress_progress_failed_step(p, &failed)) {
-        out.failed_step = failed;
+    std::size_t index = 0;
+    if (dms_progress_progress_failed_step(p, &index)) {
+        out.failed_step = index;
+    }
+    if (dms_progress_progress_current_step(p, &index)) {
+        out.current_step = index;
     }
     return out;
 }
@@ -148,6 +154,7 @@ public:
         if (!err) {
             return;
         }
+        retryable_ = dms_progress_error_is_retryable(err);
         http_status_ = dms_progress_error_http_status(err);
         api_code_ = detail::copy_optional(dms_progress_error_api_code(err));
         api_message_ = detail::copy_optional(dms_progress_error_api_message(err));
@@ -165,6 +172,8 @@ public:
     dms_progress_result code() const noexcept { return code_; }
     /// Its symbolic name ("DMS_PROGRESS_RESULT_API").
     std::string code_name() const { return result_name(code_); }
+    /// Whether sending the same request again later may succeed (the library's reading).
+    bool is_retryable() const noexcept { return retryable_; }
     /// The HTTP status of an API error; 0 for every other error.
     uint16_t http_status() const noexcept { return http_status_; }
     /// The service's error code and message ("DMS.00400009", ...), for API errors that had one.
@@ -179,6 +188,7 @@ public:
 
 private:
     dms_progress_result code_;
+    bool retryable_ = false;
     uint16_t http_status_ = 0;
     std::optional<std::string> api_code_, api_message_, request_id_;
     std::optional<dms_progress::progress> progress_;
@@ -203,10 +213,12 @@ inline const char *c_str(const std::string &s, const char *what) {
     return s.c_str();
 }
 
-/// The result of a setter (which has no error detail of its own).
-inline void check_setter(dms_progress_result code, const char *what) {
-    if (code != DMS_PROGRESS_RESULT_OK) {
-        throw error(code, std::string("setting ") + what + " failed: " + result_name(code));
+/// Calls a setter `f(err_out)` and throws its error when it fails.
+template <typename F> inline void set(F &&f) {
+    dms_progress_error *err = nullptr;
+    dms_progress_result rc = f(&err);
+    if (rc != DMS_PROGRESS_RESULT_OK) {
+        throw_error(rc, err);
     }
 }
 
@@ -240,75 +252,85 @@ inline uint64_t to_ms(std::chrono::milliseconds d) {
 } // namespace detail
 
 /// A client configuration (dms_progress_config). Unset values are resolved from the
-/// environment and the profile file when the client is built, unless use_environment(false).
-/// Setters return *this, so they chain; a refused value throws dms_progress::error.
+/// environment and the profile file when the client is built, unless use_environment(false);
+/// a setting left alone keeps the library's default. Setters return *this, so they chain; a
+/// refused value throws dms_progress::error.
 class config {
 public:
     config() : h_(dms_progress_config_new(), "dms_progress::config") {}
 
     config &endpoint(const std::string &url) {
-        detail::check_setter(dms_progress_config_set_endpoint(get(), detail::c_str(url, "endpoint")), "endpoint");
+        const char *v = detail::c_str(url, "endpoint");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_endpoint(get(), v, e); });
         return *this;
     }
     config &region(const std::string &region) {
-        detail::check_setter(dms_progress_config_set_region(get(), detail::c_str(region, "region")), "region");
+        const char *v = detail::c_str(region, "region");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_region(get(), v, e); });
         return *this;
     }
     config &project_id(const std::string &id) {
-        detail::check_setter(dms_progress_config_set_project_id(get(), detail::c_str(id, "project id")),
-                             "project id");
+        const char *v = detail::c_str(id, "project id");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_project_id(get(), v, e); });
         return *this;
     }
-    /// The access key id and the secret access key (the library keeps and wipes its copy;
-    /// the caller's std::string is the caller's to clear).
-    config &credentials(const std::string &ak, const std::string &sk) {
-        detail::check_setter(dms_progress_config_set_credentials(get(), detail::c_str(ak, "access key"),
-                                                                 detail::c_str(sk, "secret key")),
-                             "credentials");
+    config &access_key_id(const std::string &ak) {
+        const char *v = detail::c_str(ak, "access key id");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_access_key_id(get(), v, e); });
+        return *this;
+    }
+    /// The library keeps and wipes its own copy; the caller's std::string is the caller's.
+    config &secret_access_key(const std::string &sk) {
+        const char *v = detail::c_str(sk, "secret access key");
+        detail::set(
+            [&](dms_progress_error **e) { return dms_progress_config_set_secret_access_key(get(), v, e); });
         return *this;
     }
     config &security_token(const std::string &token) {
-        detail::check_setter(
-            dms_progress_config_set_security_token(get(), detail::c_str(token, "security token")),
-            "security token");
+        const char *v = detail::c_str(token, "security token");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_security_token(get(), v, e); });
         return *this;
     }
     config &iam_token(const std::string &token) {
-        detail::check_setter(dms_progress_config_set_iam_token(get(), detail::c_str(token, "IAM token")),
-                             "IAM token");
+        const char *v = detail::c_str(token, "IAM token");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_iam_token(get(), v, e); });
         return *this;
     }
     config &connect_timeout(std::chrono::milliseconds t) {
-        detail::check_setter(dms_progress_config_set_connect_timeout_ms(get(), detail::to_ms(t)),
-                             "connect timeout");
+        detail::set([&](dms_progress_error **e) {
+            return dms_progress_config_set_connect_timeout_ms(get(), detail::to_ms(t), e);
+        });
         return *this;
     }
     config &timeout(std::chrono::milliseconds t) {
-        detail::check_setter(dms_progress_config_set_timeout_ms(get(), detail::to_ms(t)), "timeout");
+        detail::set(
+            [&](dms_progress_error **e) { return dms_progress_config_set_timeout_ms(get(), detail::to_ms(t), e); });
         return *this;
     }
     config &retries(uint32_t n) {
-        detail::check_setter(dms_progress_config_set_retries(get(), n), "retries");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_retries(get(), n, e); });
         return *this;
     }
     config &max_body_bytes(uint64_t n) {
-        detail::check_setter(dms_progress_config_set_max_body_bytes(get(), n), "max body bytes");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_max_body_bytes(get(), n, e); });
         return *this;
     }
     config &ca_file(const std::string &path) {
-        detail::check_setter(dms_progress_config_set_ca_file(get(), detail::c_str(path, "CA file")), "CA file");
+        const char *v = detail::c_str(path, "CA file");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_ca_file(get(), v, e); });
         return *this;
     }
     config &insecure(bool yes) {
-        detail::check_setter(dms_progress_config_set_insecure(get(), yes), "insecure");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_insecure(get(), yes, e); });
         return *this;
     }
     config &proxy(const std::string &url) {
-        detail::check_setter(dms_progress_config_set_proxy(get(), detail::c_str(url, "proxy")), "proxy");
+        const char *v = detail::c_str(url, "proxy");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_proxy(get(), v, e); });
         return *this;
     }
     config &use_environment(bool yes) {
-        detail::check_setter(dms_progress_config_set_use_environment(get(), yes), "use environment");
+        detail::set([&](dms_progress_error **e) { return dms_progress_config_set_use_environment(get(), yes, e); });
         return *this;
     }
 
@@ -336,16 +358,50 @@ private:
 /// rethrows it.
 using progress_callback = std::function<bool(const progress &)>;
 
+/// How client::wait polls. What is left unset is the library's default (its interval and its
+/// maximum wait; no callback, no cancel token).
+struct wait_options {
+    /// Delay between polls while the task progresses (raised to the library's floor).
+    std::optional<std::chrono::milliseconds> interval;
+    /// Bound of the whole wait.
+    std::optional<std::chrono::milliseconds> max_wait;
+    /// Called after every successful poll, on the waiting thread.
+    progress_callback on_progress;
+    /// Triggering it stops the wait (DMS_PROGRESS_RESULT_CANCELLED). Not owned.
+    const cancel_token *cancel = nullptr;
+};
+
 /// A client (dms_progress_client): safe to share between threads; keeps a connection pool.
+/// Copies are references to the same client (dms_progress_client_clone); the native client
+/// is released with the last of them.
 class client {
 public:
     /// Builds a client from `cfg` (only read; it may be changed or destroyed afterwards).
     explicit client(const config &cfg) : h_(make(cfg), "dms_progress::client") {}
+    client(const client &other) : h_(dms_progress_client_clone(other.get()), "dms_progress::client") {}
+    client &operator=(const client &other) {
+        if (this != &other) {
+            h_ = handle_type(dms_progress_client_clone(other.get()), "dms_progress::client");
+        }
+        return *this;
+    }
+    client(client &&) noexcept = default;
+    client &operator=(client &&) noexcept = default;
 
     /// The resolved endpoint ("https://dms.cn-north-4.myhuaweicloud.com").
     std::string endpoint() const { return detail::copy_string(dms_progress_client_endpoint(get())); }
     /// The resolved project id.
     std::string project_id() const { return detail::copy_string(dms_progress_client_project_id(get())); }
+    /// The access key id in use (never the secret), empty with an IAM token.
+    std::string access_key_id() const { return detail::copy_string(dms_progress_client_access_key_id(get())); }
+    /// Where the credentials came from ("explicit", "environment", "profile", ...).
+    std::string credential_source() const {
+        return detail::copy_string(dms_progress_client_credential_source(get()));
+    }
+    /// Whether the credentials are temporary (refreshed by the library).
+    bool temporary_credentials() const { return dms_progress_client_temporary_credentials(get()); }
+    /// Cancels every call running on this client (and its copies) now.
+    void cancel_all() const { dms_progress_client_cancel_all(get()); }
 
     /// One query of a task's progress. Blocking.
     progress get_progress(const std::string &instance_id, const std::string &task_id,
@@ -361,32 +417,54 @@ public:
         return detail::take_progress(out);
     }
 
-    /// Polls every `interval` until the task completes (returns its progress), a step fails
-    /// (TASK_FAILED), `max_wait` passes (WAIT_TIMEOUT), `on_progress` returns false or
-    /// `cancel` is triggered (CANCELLED). Blocking; `on_progress` runs on this thread.
-    progress wait(const std::string &instance_id, const std::string &task_id, std::chrono::milliseconds interval,
-                  std::chrono::milliseconds max_wait, progress_callback on_progress = nullptr,
-                  const cancel_token *cancel = nullptr) const {
+    /// Polls until the task completes (returns its progress), a step fails (TASK_FAILED), the
+    /// maximum wait passes (WAIT_TIMEOUT), the callback returns false or the cancel token is
+    /// triggered (CANCELLED). Blocking.
+    progress wait(const std::string &instance_id, const std::string &task_id,
+                  const wait_options &options = wait_options()) const {
+        const char *instance = detail::c_str(instance_id, "instance id");
+        const char *task = detail::c_str(task_id, "task id");
+        detail::handle<dms_progress_wait_options, dms_progress_wait_options_free> opts(
+            dms_progress_wait_options_new(), "dms_progress::wait_options");
+        if (options.interval) {
+            detail::set([&](dms_progress_error **e) {
+                return dms_progress_wait_options_set_interval_ms(opts.get(), detail::to_ms(*options.interval), e);
+            });
+        }
+        if (options.max_wait) {
+            detail::set([&](dms_progress_error **e) {
+                return dms_progress_wait_options_set_max_wait_ms(opts.get(), detail::to_ms(*options.max_wait), e);
+            });
+        }
         struct state {
-            progress_callback *callback;
+            const progress_callback *callback;
             std::exception_ptr thrown;
-        } st{&on_progress, nullptr};
-        // No exception may unwind through the C library: the trampoline catches it and stops.
-        dms_progress_progress_callback trampoline = [](void *userdata, const dms_progress_progress *p) -> bool {
-            auto *s = static_cast<state *>(userdata);
-            try {
-                return (*s->callback)(detail::copy_progress(p));
-            } catch (...) {
-                s->thrown = std::current_exception();
-                return false;
-            }
-        };
+        } st{&options.on_progress, nullptr};
+        if (options.on_progress) {
+            // No exception may unwind through the C library: the trampoline catches it and
+            // stops the wait, and it is rethrown below.
+            dms_progress_progress_callback trampoline = [](void *userdata,
+                                                           const dms_progress_progress *p) -> bool {
+                auto *s = static_cast<state *>(userdata);
+                try {
+                    return (*s->callback)(detail::copy_progress(p));
+                } catch (...) {
+                    s->thrown = std::current_exception();
+                    return false;
+                }
+            };
+            detail::set([&](dms_progress_error **e) {
+                return dms_progress_wait_options_set_callback(opts.get(), trampoline, &st, e);
+            });
+        }
+        if (options.cancel) {
+            detail::set([&](dms_progress_error **e) {
+                return dms_progress_wait_options_set_cancel(opts.get(), options.cancel->get(), e);
+            });
+        }
         dms_progress_progress *out = nullptr;
         dms_progress_error *err = nullptr;
-        dms_progress_result rc = dms_progress_client_wait(
-            get(), detail::c_str(instance_id, "instance id"), detail::c_str(task_id, "task id"),
-            detail::to_ms(interval), detail::to_ms(max_wait), on_progress ? trampoline : nullptr,
-            on_progress ? &st : nullptr, cancel ? cancel->get() : nullptr, &out, &err);
+        dms_progress_result rc = dms_progress_client_wait(get(), instance, task, opts.get(), &out, &err);
         if (st.thrown) {
             dms_progress_error_free(err);
             dms_progress_progress_free(out);
@@ -401,6 +479,8 @@ public:
     const dms_progress_client *get() const { return h_.get(); }
 
 private:
+    using handle_type = detail::handle<dms_progress_client, dms_progress_client_free>;
+
     static dms_progress_client *make(const config &cfg) {
         dms_progress_client *c = nullptr;
         dms_progress_error *err = nullptr;
@@ -411,7 +491,7 @@ private:
         return c;
     }
 
-    detail::handle<dms_progress_client, dms_progress_client_free> h_;
+    handle_type h_;
 };
 
 /// A signed request description, for a tool that sends it with its own HTTP stack. Header
