@@ -400,6 +400,16 @@ public:
     }
     /// Whether the credentials are temporary (refreshed by the library).
     bool temporary_credentials() const { return dms_progress_client_temporary_credentials(get()); }
+    /// When the credentials the client was built with expire; std::nullopt when not known
+    /// (long-lived keys, a static security token).
+    std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const {
+        int64_t ms = dms_progress_client_credentials_expire_at(get());
+        return detail::epoch_ms(ms != 0, ms);
+    }
+    /// Where the project id came from ("explicit", "environment", "profile" or "iam").
+    std::string project_id_source() const {
+        return detail::copy_string(dms_progress_client_project_id_source(get()));
+    }
     /// Cancels every call running on this client (and its copies) now.
     void cancel_all() const { dms_progress_client_cancel_all(get()); }
 

@@ -91,6 +91,8 @@ static void test_get_progress() {
     CHECK(c.access_key_id() == env("DMS_AK"));
     CHECK(c.credential_source() == "explicit");
     CHECK(!c.temporary_credentials());
+    CHECK(!c.credentials_expire_at().has_value());
+    CHECK(c.project_id_source() == "explicit");
     CHECK(!c.endpoint().empty());
     dp::progress p = c.get_progress(INSTANCE, "completes");
     CHECK(p.steps.size() == 2);
