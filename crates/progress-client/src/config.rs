@@ -120,16 +120,10 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
-/// A proxy URL may carry a password: show scheme and host only.
+/// A proxy URL may carry a password: shown with its user information redacted.
 fn redacted_proxy(p: &ProxyConfig) -> String {
     match p {
-        ProxyConfig::Url(u) => match u.split_once('@') {
-            Some((before, after)) => {
-                let scheme = before.split_once("://").map(|(s, _)| s).unwrap_or("http");
-                format!("Url({scheme}://<redacted>@{after})")
-            }
-            None => format!("Url({u})"),
-        },
+        ProxyConfig::Url(u) => format!("Url({})", progress_core::endpoint::redact_userinfo(u)),
         other => format!("{other:?}"),
     }
 }

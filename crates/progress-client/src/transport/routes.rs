@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use progress_core::endpoint::redact_userinfo;
 use progress_core::proxy::{self, ProxyDecision, ProxyUrl};
 use progress_core::Endpoint;
 
@@ -80,7 +81,7 @@ impl Routes {
                 Err(e) => {
                     return Err(ConfigError::Proxy {
                         source_name: "setting".into(),
-                        problem: format!("{:?} is not a proxy URL: {e}", proxy::redact_userinfo(u)),
+                        problem: format!("{:?} is not a proxy URL: {e}", redact_userinfo(u)),
                     }
                     .into())
                 }
