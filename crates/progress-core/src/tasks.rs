@@ -30,7 +30,7 @@ use crate::credentials::Credentials;
 use crate::defaults;
 use crate::encoding::encoded_path;
 use crate::endpoint::Endpoint;
-use crate::ids::{validate_id, IdError, IdField};
+use crate::ids::{validate_id, IdError, IdField, ProgressRequest};
 use crate::progress::{check_object_body, text_of, DecodeError, Loose, Loose2, TimeValue};
 use crate::request::{build_request, ApiCall, HttpRequest};
 use crate::response::{decode_response_with, ResponseError};
@@ -277,42 +277,35 @@ impl ListTasksRequest {
     }
 }
 
-/// A validated ShowBackgroundTask or DeleteBackgroundTask call.
+/// A validated ShowBackgroundTask or DeleteBackgroundTask call: the same three ids as a
+/// progress request (validated by [`ProgressRequest::new`]), without the `/progress` suffix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TaskRequest {
-    project_id: String,
-    instance_id: String,
-    task_id: String,
-}
+pub struct TaskRequest(ProgressRequest);
 
 impl TaskRequest {
     /// Validates the three ids (project, then instance, then task).
     pub fn new(project_id: &str, instance_id: &str, task_id: &str) -> Result<Self, IdError> {
-        validate_id(IdField::ProjectId, project_id)?;
-        validate_id(IdField::InstanceId, instance_id)?;
-        validate_id(IdField::TaskId, task_id)?;
-        Ok(TaskRequest {
-            project_id: project_id.to_owned(),
-            instance_id: instance_id.to_owned(),
-            task_id: task_id.to_owned(),
-        })
+        ProgressRequest::new(project_id, instance_id, task_id).map(TaskRequest)
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &str {
+        self.0.project_id()
+    }
+
+    /// The instance id.
+    pub fn instance_id(&self) -> &str {
+        self.0.instance_id()
     }
 
     /// The task id.
     pub fn task_id(&self) -> &str {
-        &self.task_id
+        self.0.task_id()
     }
 
     /// `/v2/{project_id}/instances/{instance_id}/tasks/{task_id}`, segments percent-encoded.
     pub fn path(&self) -> String {
-        encoded_path(&[
-            "v2",
-            &self.project_id,
-            "instances",
-            &self.instance_id,
-            "tasks",
-            &self.task_id,
-        ])
+        encoded_path(&self.0.path_segments()[..6])
     }
 }
 
@@ -387,7 +380,7 @@ fn build_task_call(
             method,
             path: &req.path(),
             query: &[],
-            project_id: &req.project_id,
+            project_id: req.project_id(),
         },
         endpoint,
         credentials,
