@@ -113,7 +113,8 @@ typedef uint32_t dms_progress_step_status;
 // Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`.
 // A call (or a wait options handle) given the token keeps what it needs of it, so the token
 // may be freed while a call that uses it runs. Thread-safe: trigger it from any thread while
-// calls on other threads use it. Not from a signal handler: see `dms_progress_cancel_trigger`.
+// calls on other threads use it. Not from a signal handler: see `dms_progress_cancel_trigger`
+// and `dms_progress_cancel_watch_fd`.
 typedef struct dms_progress_cancel dms_progress_cancel;
 
 // A client: one connection pool, the resolved endpoint, project and credentials.
@@ -205,9 +206,27 @@ void dms_progress_cancel_trigger(const struct dms_progress_cancel *cancel);
 // Whether the token was triggered (false for NULL). Thread-safe and async-signal-safe.
 bool dms_progress_cancel_is_triggered(const struct dms_progress_cancel *cancel);
 
+// Makes a descriptor trigger the token: a library thread (one per process, started on first
+// use) triggers `cancel` as soon as `fd` is readable, or reports an error or hang-up. This is
+// the way to cancel from a signal handler: the handler writes a byte to a pipe (the
+// self-pipe pattern; `write(2)` is async-signal-safe), and `fd` is the pipe's read end.
+//
+// The watch fires once, then ends; it also ends when the token is freed, and a second call
+// on the same token replaces it. The library never reads or closes `fd`: it stays the
+// caller's, must stay open while the watch lasts, and is the caller's to drain. Keep one
+// watch armed across calls rather than one per call: arming and ending a watch each wake the
+// library's thread. `INVALID_ARGUMENT` for a negative `fd`, `NULL_PARAMETER` for a NULL
+// token, `TRANSPORT` when the thread or its pipe cannot be created, and `INVALID_ARGUMENT` on
+// platforms without `poll(2)` (Windows). `*err_out` is set to NULL on entry and written on
+// failure when not NULL. Thread-safe.
+dms_progress_result dms_progress_cancel_watch_fd(const struct dms_progress_cancel *cancel,
+                                                 int32_t fd,
+                                                 struct dms_progress_error **err_out);
+
 // Releases a cancel token. NULL is accepted and ignored. Calls still using the token keep
 // their own reference to it, and can still be cancelled through
-// `dms_progress_client_cancel_all`. Thread-safe.
+// `dms_progress_client_cancel_all`. A watch set by `dms_progress_cancel_watch_fd` ends here,
+// so the descriptor may be closed afterwards. Thread-safe.
 void dms_progress_cancel_free(struct dms_progress_cancel *cancel);
 
 // Builds a client from `config` (which is only read; it may be freed afterwards). Unset
@@ -552,6 +571,28 @@ bool dms_progress_progress_failed_step(const struct dms_progress_progress *progr
 // "current step" every binding reports.
 bool dms_progress_progress_current_step(const struct dms_progress_progress *progress,
                                         size_t *index_out);
+
+// Writes the progress as one compact JSON object into `buf`, for logging or for a binding
+// that copies a whole progress in one call:
+//
+// ```json
+// {"percentage":40,"remain_time":90,"is_complete":false,"failed_step":null,"current_step":1,
+//  "steps":[{"name":"pre_check","status":"COMPLETED","start_time":1700000000000,"end_time":1700000060000},...]}
+// ```
+//
+// Every key is always present, in this order. `percentage`, `remain_time` (seconds),
+// `failed_step` and `current_step` (step indexes, as `dms_progress_progress_failed_step`
+// and `_current_step` answer) are `null` when unknown. A step time is a number (epoch
+// milliseconds), a string (the text the service sent when it was not a time) or `null`.
+//
+// `snprintf`'s contract: at most `len - 1` bytes and a terminating NUL are written (nothing
+// when `buf` is NULL or `len` is 0), and the return value is the length of the whole JSON in
+// bytes, not counting the NUL. A return value `>= len` means the text was cut: call again
+// with a buffer of at least `return + 1` bytes. 0 for a NULL `progress`. The caller owns
+// `buf`. Thread-safe (the progress is immutable).
+size_t dms_progress_progress_to_json(const struct dms_progress_progress *progress,
+                                     char *buf,
+                                     size_t len);
 
 // Builds the signed `GET .../progress` request for `instance_id` and `task_id`, as signed at
 // `unix_seconds` (seconds since the Unix epoch, UTC; the gateway refuses a time more than

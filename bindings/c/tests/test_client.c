@@ -634,6 +634,34 @@ static dms_progress_result decode_case(const char *name, dms_progress_progress *
     return rc;
 }
 
+/* The JSON view of a progress, with snprintf's contract. */
+static void test_progress_json(void) {
+    const char *body = "{\"progress_percentage\": 40, \"step_list\": [{\"name\": \"caf\\u00e9\", \"status\": \"IN_PROGRESS\","
+                       " \"start_time\": 1700000000000, \"end_time\": \"soon\"}]}";
+    const char *want = "{\"percentage\":40,\"remain_time\":null,\"is_complete\":false,\"failed_step\":null,"
+                       "\"current_step\":0,\"steps\":[{\"name\":\"caf\xc3\xa9\",\"status\":\"IN_PROGRESS\","
+                       "\"start_time\":1700000000000,\"end_time\":\"soon\"}]}";
+    dms_progress_progress *p = NULL;
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)body, strlen(body), &p, NULL),
+             DMS_PROGRESS_RESULT_OK);
+    size_t need = dms_progress_progress_to_json(p, NULL, 0);
+    CHECK(need == strlen(want));
+    char *buf = malloc(need + 1);
+    CHECK(dms_progress_progress_to_json(p, buf, need + 1) == need && strcmp(buf, want) == 0);
+    /* Cut short: NUL-terminated, never inside the two bytes of the e-acute. */
+    const char *accent = strstr(want, "\xc3\xa9");
+    size_t cut = (size_t)(accent - want) + 2; /* room for the first byte of the e-acute only */
+    memset(buf, 'x', need + 1);
+    CHECK(dms_progress_progress_to_json(p, buf, cut) == need);
+    CHECK(strlen(buf) == cut - 2 && strncmp(buf, want, cut - 2) == 0);
+    memset(buf, 'x', need + 1);
+    CHECK(dms_progress_progress_to_json(p, buf, 1) == need && buf[0] == '\0');
+    free(buf);
+    dms_progress_progress_free(p);
+    char untouched = 'x';
+    CHECK(dms_progress_progress_to_json(NULL, &untouched, 1) == 0 && untouched == 'x');
+}
+
 static void test_sans_io(void) {
     test_build_request_vector();
 
@@ -678,6 +706,7 @@ static void test_sans_io(void) {
     current = 99;
     CHECK(!dms_progress_progress_current_step(p, &current) && current == 99);
     dms_progress_progress_free(p);
+    test_progress_json();
 }
 
 #define THREADS 8
@@ -843,6 +872,15 @@ static void *run_get(void *arg) {
     return NULL;
 }
 
+static int signal_pipe[2];
+
+/* Async-signal-safe: one write(2) to the pipe dms_progress_cancel_watch_fd watches. */
+static void write_to_signal_pipe(int sig) {
+    unsigned char byte = (unsigned char)sig;
+    ssize_t ignored = write(signal_pipe[1], &byte, 1);
+    (void)ignored;
+}
+
 static void test_cancelled_get_progress_on_a_hanging_server(void) {
     int port = 0;
     pid_t server = hanging_server(&port);
@@ -895,7 +933,41 @@ static void test_cancelled_get_progress_on_a_hanging_server(void) {
     CHECK(count_fds() == fds);
     CHECK(count_threads() == threads);
 
-    dms_progress_cancel_free(call.cancel);
+    /* From a signal handler: it writes to a pipe whose read end the token watches. */
+    CHECK(pipe(signal_pipe) == 0);
+    call.cancel = dms_progress_cancel_new();
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_cancel_watch_fd(call.cancel, -1, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(strstr(dms_progress_error_message(err), "fd") != NULL);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_cancel_watch_fd(NULL, signal_pipe[0], NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_cancel_watch_fd(call.cancel, signal_pipe[0], NULL), DMS_PROGRESS_RESULT_OK);
+    struct sigaction action = {0}, previous;
+    action.sa_handler = write_to_signal_pipe;
+    CHECK(sigaction(SIGUSR1, &action, &previous) == 0);
+    sleep_ms(50); /* the library's watcher thread has started */
+    fds = count_fds();
+    threads = count_threads();
+    CHECK(pthread_create(&t, NULL, run_get, &call) == 0);
+    sleep_ms(200);
+    CHECK(!dms_progress_cancel_is_triggered(call.cancel));
+    cancelled_at = now_s();
+    raise(SIGUSR1);
+    pthread_join(t, NULL);
+    returned_at = now_s();
+    CHECK_RC(call.rc, DMS_PROGRESS_RESULT_CANCELLED);
+    CHECK(dms_progress_cancel_is_triggered(call.cancel));
+    CHECK(returned_at - cancelled_at < 1.0);
+    while ((count_fds() != fds || count_threads() != threads) && now_s() - returned_at < 1.0) {
+        sleep_ms(10);
+    }
+    CHECK(count_fds() == fds);
+    CHECK(count_threads() == threads);
+    sigaction(SIGUSR1, &previous, NULL);
+    dms_progress_cancel_free(call.cancel); /* ends the watch: the pipe may be closed now */
+    close(signal_pipe[0]);
+    close(signal_pipe[1]);
+
     dms_progress_client_free(call.client);
     kill(server, SIGKILL);
     waitpid(server, NULL, 0);

@@ -15,6 +15,8 @@
 #![deny(missing_docs)]
 
 mod cancel;
+#[cfg(unix)]
+mod cancel_fd;
 mod client;
 mod config;
 mod environment;
@@ -28,6 +30,8 @@ mod tasks;
 mod transport;
 
 pub use cancel::CancelToken;
+#[cfg(unix)]
+pub use cancel_fd::FdWatch;
 pub use client::{Client, ProgressCallback, WaitOptions};
 pub use config::{ClientConfig, ProxyConfig, ResolvedConfig};
 pub use error::{ConfigError, Error, FileProblem, InvalidArgument, SourceProblem, TransportKind};

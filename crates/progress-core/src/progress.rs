@@ -9,7 +9,8 @@ use std::fmt;
 use std::num::IntErrorKind;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// The state of one step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -122,6 +123,61 @@ impl Progress {
     /// The step running now (see [`current_step_index`](Self::current_step_index)).
     pub fn current_step(&self) -> Option<&Step> {
         self.current_step_index().map(|i| &self.steps[i])
+    }
+}
+
+/// The JSON view of a progress: one compact object holding everything a [`Progress`] knows,
+/// including the answers derived from it, so a binding copies a progress in one call and a
+/// log line shows it whole.
+///
+/// ```json
+/// {"percentage":50,"remain_time":120,"is_complete":false,"failed_step":null,"current_step":1,
+///  "steps":[{"name":"pre_check","status":"COMPLETED","start_time":1700000000000,"end_time":1700000060000},
+///           {"name":"disk_expansion","status":"IN_PROGRESS","start_time":1700000060000,"end_time":null}]}
+/// ```
+///
+/// `percentage`, `remain_time`, `failed_step` and `current_step` (step indexes) are numbers or
+/// `null` when unknown. A step time is a number (epoch milliseconds), a string (the text the
+/// service sent when it was not a time) or `null` (not started or ended yet). Keys always
+/// appear, in this order; nothing else is added, so the view is stable enough to parse.
+impl Progress {
+    /// The JSON view (see above), without whitespace.
+    pub fn to_json(&self) -> String {
+        // Serialising these types cannot fail: every key is a string and no value is a float.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for Progress {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Progress", 6)?;
+        s.serialize_field("percentage", &self.percentage)?;
+        s.serialize_field("remain_time", &self.remain_time)?;
+        s.serialize_field("is_complete", &self.is_complete())?;
+        s.serialize_field("failed_step", &self.failed_step())?;
+        s.serialize_field("current_step", &self.current_step_index())?;
+        s.serialize_field("steps", &self.steps)?;
+        s.end()
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Step", 4)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("status", self.status.as_str())?;
+        s.serialize_field("start_time", &self.start_time)?;
+        s.serialize_field("end_time", &self.end_time)?;
+        s.end()
+    }
+}
+
+impl Serialize for TimeValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            TimeValue::EpochMillis(ms) => serializer.serialize_i64(*ms),
+            TimeValue::Raw(text) => serializer.serialize_str(text),
+        }
     }
 }
 
@@ -373,6 +429,33 @@ pub fn decode_progress(body: &[u8]) -> Result<Progress, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_view_holds_everything_a_progress_knows() {
+        let p = decode_progress(
+            br#"{"progress_percentage": 40, "remain_time": 90, "step_list": [
+                {"name": "pre_check", "statue": "COMPLETED", "start_time": 1700000000000, "end_time": "1700000060000"},
+                {"name": "disk \"x\"", "statue": "IN_PROGRESS", "start_time": "yesterday"},
+                {"name": "rolling", "statue": "ROLLING_BACK"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.to_json(),
+            concat!(
+                r#"{"percentage":40,"remain_time":90,"is_complete":false,"failed_step":null,"current_step":1,"steps":["#,
+                r#"{"name":"pre_check","status":"COMPLETED","start_time":1700000000000,"end_time":1700000060000},"#,
+                r#"{"name":"disk \"x\"","status":"IN_PROGRESS","start_time":"yesterday","end_time":null},"#,
+                r#"{"name":"rolling","status":"ROLLING_BACK","start_time":null,"end_time":null}]}"#
+            )
+        );
+        let failed = decode_progress(br#"{"step_list": [{"name": "a", "statue": "FAILED"}]}"#).unwrap();
+        assert_eq!(
+            failed.to_json(),
+            r#"{"percentage":null,"remain_time":null,"is_complete":false,"failed_step":0,"current_step":null,"steps":[{"name":"a","status":"FAILED","start_time":null,"end_time":null}]}"#
+        );
+        let done = decode_progress(br#"{"progress_percentage": 100, "step_list": []}"#).unwrap();
+        assert!(done.to_json().contains(r#""is_complete":true"#));
+    }
 
     #[test]
     fn refuses_what_would_give_a_wrong_answer() {

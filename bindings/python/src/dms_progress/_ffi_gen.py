@@ -107,6 +107,14 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('cancel', ctypes.POINTER(dms_progress_cancel)),
         ],
     ),
+    'dms_progress_cancel_watch_fd': (
+        dms_progress_result,
+        [
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('fd', ctypes.c_int32),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
     'dms_progress_cancel_free': (
         None,
         [
@@ -495,6 +503,14 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         [
             ('progress', ctypes.POINTER(dms_progress_progress)),
             ('index_out', ctypes.POINTER(ctypes.c_size_t)),
+        ],
+    ),
+    'dms_progress_progress_to_json': (
+        ctypes.c_size_t,
+        [
+            ('progress', ctypes.POINTER(dms_progress_progress)),
+            ('buf', ctypes.c_char_p),
+            ('len', ctypes.c_size_t),
         ],
     ),
     'dms_progress_build_request': (

@@ -308,3 +308,24 @@ pub(crate) unsafe fn free_box<T>(p: *mut T) {
         drop(unsafe { Box::from_raw(p) });
     }
 }
+
+/// Copies `text` into a caller's buffer with `snprintf`'s contract, which C programmers
+/// already know: at most `len - 1` bytes and a NUL are written (nothing when `buf` is NULL or
+/// `len` is 0), and the return value is `text`'s whole length in bytes, so a return value
+/// `>= len` means the copy was cut and a buffer of `return + 1` bytes holds it all. A cut
+/// never splits a UTF-8 sequence.
+pub(crate) fn copy_to_buffer(text: &str, buf: *mut c_char, len: usize) -> usize {
+    if !buf.is_null() && len > 0 {
+        let mut n = text.len().min(len - 1);
+        while !text.is_char_boundary(n) {
+            n -= 1;
+        }
+        // SAFETY: the caller's buffer holds `len` writable bytes, per the header; `n < len`,
+        // and `text` (a Rust string) cannot overlap it.
+        unsafe {
+            ptr::copy_nonoverlapping(text.as_ptr().cast::<c_char>(), buf, n);
+            *buf.add(n) = 0;
+        }
+    }
+    text.len()
+}

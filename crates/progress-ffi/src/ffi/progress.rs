@@ -5,7 +5,7 @@ use std::ptr;
 
 use progress_core::{Progress, StepStatus, TimeValue};
 
-use super::boundary::{c_text, ffi_boundary, free_box, opt_ptr, try_out, try_ref, Out};
+use super::boundary::{c_text, copy_to_buffer, ffi_boundary, free_box, opt_ptr, try_out, try_ref, Out};
 
 /// The state of a step.
 #[repr(u32)]
@@ -275,5 +275,34 @@ pub extern "C" fn dms_progress_progress_current_step(
     ffi_boundary! {
         let progress = try_ref!(progress);
         put(try_out!(index_out), progress.inner.current_step_index())
+    }
+}
+
+/// Writes the progress as one compact JSON object into `buf`, for logging or for a binding
+/// that copies a whole progress in one call:
+///
+/// ```json
+/// {"percentage":40,"remain_time":90,"is_complete":false,"failed_step":null,"current_step":1,
+///  "steps":[{"name":"pre_check","status":"COMPLETED","start_time":1700000000000,"end_time":1700000060000},...]}
+/// ```
+///
+/// Every key is always present, in this order. `percentage`, `remain_time` (seconds),
+/// `failed_step` and `current_step` (step indexes, as `dms_progress_progress_failed_step`
+/// and `_current_step` answer) are `null` when unknown. A step time is a number (epoch
+/// milliseconds), a string (the text the service sent when it was not a time) or `null`.
+///
+/// `snprintf`'s contract: at most `len - 1` bytes and a terminating NUL are written (nothing
+/// when `buf` is NULL or `len` is 0), and the return value is the length of the whole JSON in
+/// bytes, not counting the NUL. A return value `>= len` means the text was cut: call again
+/// with a buffer of at least `return + 1` bytes. 0 for a NULL `progress`. The caller owns
+/// `buf`. Thread-safe (the progress is immutable).
+#[no_mangle]
+pub extern "C" fn dms_progress_progress_to_json(
+    progress: *const dms_progress_progress,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
+    ffi_boundary! {
+        copy_to_buffer(&try_ref!(progress).inner.to_json(), buf, len)
     }
 }
