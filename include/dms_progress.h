@@ -675,6 +675,12 @@ dms_progress_result dms_progress_wait_options_set_max_wait_ms(struct dms_progres
                                                               uint64_t max_wait_ms,
                                                               struct dms_progress_error **err_out);
 
+// The maximum wait these options give, in milliseconds: the one set, or the library's
+// default when none is (not yet checked against the limit, which the wait does). A caller
+// that restarts an interrupted wait counts its deadline from this. 0 for NULL. Thread-safe
+// with other readers.
+uint64_t dms_progress_wait_options_max_wait_ms(const struct dms_progress_wait_options *options);
+
 // Sets the callback run after every successful poll, and the `userdata` passed to it (both
 // may be NULL: no callback). `userdata` is the caller's; the library never reads it.
 dms_progress_result dms_progress_wait_options_set_callback(struct dms_progress_wait_options *options,

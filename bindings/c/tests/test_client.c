@@ -421,6 +421,13 @@ static void test_null_parameters(dms_progress_client *client) {
     CHECK(err != NULL && strcmp(dms_progress_error_message(err), "options is NULL") == 0);
     dms_progress_error_free(err);
     CHECK_RC(dms_progress_wait_options_set_max_wait_ms(NULL, 1, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    /* The maximum wait in effect: the library default (an hour) until one is set. */
+    CHECK(dms_progress_wait_options_max_wait_ms(NULL) == 0);
+    CHECK(dms_progress_wait_options_max_wait_ms(o) == 3600000);
+    CHECK_RC(dms_progress_wait_options_set_max_wait_ms(o, 1234, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_wait_options_max_wait_ms(o) == 1234);
+    CHECK_RC(dms_progress_wait_options_set_max_wait_ms(o, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_wait_options_max_wait_ms(o) == 3600000);
     CHECK_RC(dms_progress_wait_options_set_callback(NULL, NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
     CHECK_RC(dms_progress_wait_options_set_cancel(NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
     /* 0 is "the library's default", not an error; NULL clears the callback and the token. */

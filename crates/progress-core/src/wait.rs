@@ -157,12 +157,8 @@ impl WaitSettings {
     /// [`defaults::MIN_POLL_INTERVAL_LOOPBACK`] for a loopback endpoint), since polling
     /// faster only spends the account's rate limit.
     pub fn policy(&self, endpoint: &Endpoint) -> Result<WaitPolicy, SettingError> {
-        let unset_is_default = |d: Option<Duration>, default| d.filter(|d| !d.is_zero()).unwrap_or(default);
-        let interval = check_duration(
-            "interval",
-            unset_is_default(self.interval, defaults::POLL_INTERVAL),
-        )?;
-        let max_wait = check_duration("max_wait", unset_is_default(self.max_wait, defaults::MAX_WAIT))?;
+        let interval = check_duration("interval", unset_is_default(self.interval, defaults::POLL_INTERVAL))?;
+        let max_wait = check_duration("max_wait", self.max_wait_or_default())?;
         let floor = if endpoint.is_loopback() {
             defaults::MIN_POLL_INTERVAL_LOOPBACK
         } else {
@@ -170,6 +166,16 @@ impl WaitSettings {
         };
         Ok(WaitPolicy::new(interval.max(floor), max_wait))
     }
+
+    /// The maximum wait asked for, or the default when unset (before the limit is checked):
+    /// what a caller that restarts an interrupted wait counts its deadline from.
+    pub fn max_wait_or_default(&self) -> Duration {
+        unset_is_default(self.max_wait, defaults::MAX_WAIT)
+    }
+}
+
+fn unset_is_default(d: Option<Duration>, default: Duration) -> Duration {
+    d.filter(|d| !d.is_zero()).unwrap_or(default)
 }
 
 /// How one poll (one request, after its own retries) ended, as the I/O layer reports it to a

@@ -601,6 +601,12 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
             ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
+    'dms_progress_wait_options_max_wait_ms': (
+        ctypes.c_uint64,
+        [
+            ('options', ctypes.POINTER(dms_progress_wait_options)),
+        ],
+    ),
     'dms_progress_wait_options_set_callback': (
         dms_progress_result,
         [

@@ -88,7 +88,7 @@ macro_rules! bail_default {
         }
     )*};
 }
-bail_default!((), bool, u16, i64, usize);
+bail_default!((), bool, u16, i64, u64, usize);
 
 /// The panic boundary of an export that has no `err_out`. The body evaluates to the export's
 /// return type; `return` inside it returns from the export.

@@ -4,8 +4,9 @@ use std::ffi::c_void;
 use std::time::Duration;
 
 use progress_client::CancelToken;
+use progress_core::wait::WaitSettings;
 
-use super::boundary::{ffi_boundary, ffi_fallible, free_box, try_mut};
+use super::boundary::{ffi_boundary, ffi_fallible, free_box, try_mut, try_ref};
 use super::cancel::dms_progress_cancel;
 use super::error::{dms_progress_error, dms_progress_result};
 use super::progress::dms_progress_progress;
@@ -103,6 +104,22 @@ pub extern "C" fn dms_progress_wait_options_set_max_wait_ms(
         options.max_wait = Duration::from_millis(max_wait_ms);
         Ok(())
     })
+}
+
+/// The maximum wait these options give, in milliseconds: the one set, or the library's
+/// default when none is (not yet checked against the limit, which the wait does). A caller
+/// that restarts an interrupted wait counts its deadline from this. 0 for NULL. Thread-safe
+/// with other readers.
+#[no_mangle]
+pub extern "C" fn dms_progress_wait_options_max_wait_ms(options: *const dms_progress_wait_options) -> u64 {
+    ffi_boundary! {
+        let options = try_ref!(options);
+        let settings = WaitSettings {
+            interval: None,
+            max_wait: Some(options.max_wait),
+        };
+        u64::try_from(settings.max_wait_or_default().as_millis()).unwrap_or(u64::MAX)
+    }
 }
 
 /// Sets the callback run after every successful poll, and the `userdata` passed to it (both
