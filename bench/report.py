@@ -384,9 +384,11 @@ def main(res_dir, out_path):
         add("")
         add("| | per call |")
         add("|---|---|")
-        add(f"| `get_progress` from the main thread (as above: the native call runs on a helper thread, for Ctrl-C) | {num(parts['main_thread'])} µs |")
-        add(f"| `get_progress` from a worker thread (the native call runs inline) | {num(parts['worker_thread'])} µs |")
-        add(f"| of which: copying the result into `Progress`/`Step` objects (~30 ctypes calls) | {num(parts['convert'])} µs |")
+        add(f"| `get_progress` from the main thread (as above: the wakeup descriptor is pointed at the Ctrl-C pipe) | {num(parts['main_thread'])} µs |")
+        add(f"| `get_progress` from a worker thread (no wakeup descriptor) | {num(parts['worker_thread'])} µs |")
+        if "native_call" in parts:
+            add(f"| of which: the native call through ctypes, and freeing its result | {num(parts['native_call'])} µs |")
+        add(f"| of which: copying the result into `Progress`/`Step` objects (one JSON view, `json.loads`) | {num(parts['convert'])} µs |")
         add(f"| Rust `Client` for the same call (table above) | {num(seq['rust']['median'])} µs |")
         add("")
 

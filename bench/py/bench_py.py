@@ -10,9 +10,11 @@ first, then all start together. Prints ``wall_ns N``, then one call duration in 
 per line.
 
 ``ours-parts`` shows where the package's time goes instead, as JSON lines of median
-microseconds: ``get_progress`` from the main thread (which hands the native call to a helper
-thread so that Ctrl-C stays responsive), the same from a worker thread (the call runs
-inline), and the copy of one result into Python objects alone.
+microseconds: ``get_progress`` from the main thread (where it also points Python's wakeup
+descriptor at the pipe that lets Ctrl-C cancel the native call), the same from a worker
+thread (no wakeup descriptor), the native call alone (``dms_progress_client_get_progress``
+through ctypes, and freeing its result), and the copy of one result into Python objects
+alone (one ``dms_progress_progress_to_json`` call, ``json.loads``, the objects).
 """
 
 import os
@@ -85,12 +87,33 @@ def parts(endpoint, project, instance, task, calls):
             client.get_progress(instance, task)
             out.append(clock() - t)
 
-    main_thread, worker_thread = [], []
+    def native(out):
+        import ctypes
+
+        lib = client_module.lib
+        iid, tid = instance.encode(), task.encode()
+        ptr = client._ptr
+        result = client_module.ProgressPtr()
+        for i in range(WARM_UP_CALLS + calls):
+            t = clock()
+            rc = lib.dms_progress_client_get_progress(ptr, iid, tid, None, ctypes.byref(result), None)
+            lib.dms_progress_progress_free(result)
+            if i >= WARM_UP_CALLS:
+                out.append(clock() - t)
+            assert rc == 0, rc
+
+    main_thread, worker_thread, native_call = [], [], []
     loop(main_thread)
     worker = threading.Thread(target=loop, args=(worker_thread,))
     worker.start()
     worker.join()
-    for name, samples in [("main_thread", main_thread), ("worker_thread", worker_thread), ("convert", convert)]:
+    native(native_call)
+    for name, samples in [
+        ("main_thread", main_thread),
+        ("worker_thread", worker_thread),
+        ("native_call", native_call),
+        ("convert", convert),
+    ]:
         print(json.dumps({"part": name, "median_us": median_us(samples), "n": len(samples)}))
 
 

@@ -110,3 +110,86 @@ def test_a_call_interrupted_on_the_main_thread_leaves_nothing_once_it_returns(ha
     timer.join()
     assert settles(baseline) == baseline
     c.close()
+
+
+def arm_on_main_thread(c: dms_progress.Client) -> None:
+    """One main-thread call, refused before any request: it makes the process's one Ctrl-C
+    pipe and the library's one watcher thread, which every later call reuses."""
+    with pytest.raises(dms_progress.InvalidArgumentError):
+        c.get_progress("", "t")
+
+
+def test_a_main_thread_call_starts_no_thread(hanging_endpoint):
+    """Ctrl-C reaches the native call through Python's wakeup descriptor, not a helper thread:
+    while a main-thread call is blocked, the process has no thread more than before it (the
+    timer below, which interrupts it, aside)."""
+    import _thread
+
+    c = client(hanging_endpoint)
+    arm_on_main_thread(c)
+    seen = []
+
+    def look_then_interrupt() -> None:
+        seen.append(threads())
+        _thread.interrupt_main()
+
+    before = threads()
+    timer = threading.Timer(0.3, look_then_interrupt)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        c.get_progress("i", "t")
+    timer.join()
+    assert seen == [before + 1]  # + the timer's own thread
+    c.close()
+
+
+def test_the_gil_is_released_while_a_call_blocks(hanging_endpoint):
+    """A call blocked in the library lets other Python threads run meanwhile."""
+    c = client(hanging_endpoint)
+    blocked = threading.Thread(target=lambda: pytest.raises(dms_progress.CancelledError, c.get_progress, "i", "t"))
+    blocked.start()
+    time.sleep(0.2)  # the call is now waiting for an answer that never comes
+    # Pure Python work that needs the GIL throughout: it would not finish before the blocked
+    # call's 30 s attempt timeout if that call held the GIL.
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    assert total == 1_999_999_000_000
+    assert blocked.is_alive(), "the call returned: it was not blocked, so this proved nothing"
+    c.close()
+    blocked.join(5)
+    assert not blocked.is_alive()
+
+
+def test_an_event_loops_wakeup_descriptor_is_kept_and_fed(hanging_endpoint):
+    """A wakeup descriptor set before a call (asyncio sets one) is back in place after it, and
+    a signal that arrived during the call reaches it too."""
+    import signal
+    import socket
+
+    c = client(hanging_endpoint)
+    arm_on_main_thread(c)
+    theirs, ours = socket.socketpair()
+    theirs.setblocking(False)
+    ours.setblocking(False)
+    handled = []
+    previous_handler = signal.signal(signal.SIGUSR1, lambda *_: handled.append(1))
+    previous_fd = signal.set_wakeup_fd(theirs.fileno())
+    try:
+        timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGUSR1))
+        timer.start()
+        closer = threading.Timer(0.8, c.close)
+        closer.start()
+        # The handler returns normally, so the call goes on (PEP 475) until close() ends it.
+        with pytest.raises(dms_progress.CancelledError):
+            c.get_progress("i", "t")
+        timer.join()
+        closer.join()
+        assert handled == [1]
+        assert signal.set_wakeup_fd(theirs.fileno()) == theirs.fileno()
+        assert ours.recv(16) == bytes([signal.SIGUSR1])
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        signal.signal(signal.SIGUSR1, previous_handler)
+        theirs.close()
+        ours.close()

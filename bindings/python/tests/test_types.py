@@ -3,8 +3,9 @@ served by a local server through the real client (so the native decoder is what 
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import datetime as dt
+import pickle
 
 import pytest
 
@@ -103,12 +104,16 @@ def test_complete_and_failed(local_server):
     assert "failed_step=1" in repr(failed)
 
 
-def test_frozen_dataclasses_with_a_readable_repr(local_server):
+def test_immutable_values_with_a_readable_repr(local_server):
     p = fetch(local_server, PROGRESS_BODY)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         p.percentage = 1  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         p.steps[0].name = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del p.steps
+    with pytest.raises(AttributeError):
+        p.extra = 1  # type: ignore[attr-defined]
     assert repr(p) == (
         "Progress(percentage=40, remain_time=1124, is_complete=False, "
         "steps=[pre_check=COMPLETED, disk_expansion=IN_PROGRESS])"
@@ -120,3 +125,26 @@ def test_frozen_dataclasses_with_a_readable_repr(local_server):
     assert str(p) == "40%, disk_expansion IN_PROGRESS, 1124s left"
     assert p == fetch(local_server, PROGRESS_BODY)  # plain values: equal when equal
     assert hash(p) == hash(fetch(local_server, PROGRESS_BODY))
+
+
+def test_values_compare_hash_pickle_and_match_like_dataclasses(local_server):
+    p = fetch(local_server, PROGRESS_BODY)
+    built = Progress(
+        percentage=40,
+        remain_time=1124,
+        steps=p.steps,
+        is_complete=False,
+        failed_step_index=None,
+        current_step_index=1,
+    )
+    assert built == p and hash(built) == hash(p)
+    assert Progress(40, 1124, p.steps, False) != p  # current_step_index differs
+    assert p != (40, 1124) and p != "p"
+    assert pickle.loads(pickle.dumps(p)) == p
+    assert copy.deepcopy(p) == p and copy.copy(p.steps[0]) == p.steps[0]
+    assert Step("a", StepStatus.WAITING) == Step(name="a", status="WAITING")
+    assert len({p.steps[0], p.steps[0], p.steps[1]}) == 2
+    # `case Progress(percentage, remain_time, steps)` patterns (the tests also run on 3.8).
+    assert Progress.__match_args__[:3] == ("percentage", "remain_time", "steps")
+    assert Step.__match_args__[:2] == ("name", "status")
+    assert not hasattr(p, "__dict__")

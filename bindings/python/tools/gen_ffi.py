@@ -186,7 +186,6 @@ class Generator:
         w('"""ctypes declarations of the dms_progress C API (generated from the header)."""')
         w("")
         w("import ctypes")
-        w("from typing import Any, Dict, List, Tuple")
         w("")
         w("# --- opaque handles (only ever used through pointers) ---")
         for name in self.structs:
@@ -211,7 +210,8 @@ class Generator:
             w(f"{name} = {ctype}")
         w("")
         w("# --- functions: name -> (restype, [(parameter, argtype), ...]) ---")
-        w("FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {")
+        w("# (No annotation: importing `typing` for one would cost more than the whole module.)")
+        w("FUNCTIONS = {")
         for name, restype, args in self.functions:
             w(f"    {name!r}: (")
             w(f"        {restype},")
@@ -224,14 +224,6 @@ class Generator:
                 w("        [],")
             w("    ),")
         w("}")
-        w("")
-        w("")
-        w("def declare(lib: ctypes.CDLL) -> None:")
-        w('    """Sets ``restype`` and ``argtypes`` of every C API function on ``lib``."""')
-        w("    for name, (restype, params) in FUNCTIONS.items():")
-        w("        fn = getattr(lib, name)")
-        w("        fn.restype = restype")
-        w("        fn.argtypes = [t for _, t in params]")
         w("")
         return "\n".join(out)
 

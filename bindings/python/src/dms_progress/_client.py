@@ -1,57 +1,169 @@
-"""``Client``: the configured connection to DMS, with ``get_progress`` and ``wait``."""
+"""``Client``: the configured connection to DMS, with ``get_progress`` and ``wait``.
+
+How Ctrl-C reaches a call blocked in the library, without a thread per call
+----------------------------------------------------------------------------
+
+Python runs signal handlers on the main thread, between bytecodes, so a main thread blocked
+inside a C call (with the GIL released, as ctypes does) would not see Ctrl-C until the call
+returned, which for a server that never answers is the attempt's timeout. What Python's
+C-level handler does do at once is write the signal's number to the descriptor given to
+``signal.set_wakeup_fd``. So, on the main thread only, a call:
+
+1. points the wakeup descriptor at a pipe of this module's, made once per process;
+2. runs the C call with a cancel token that the library triggers as soon as that pipe is
+   readable (``dms_progress_cancel_watch_fd``: one library thread per process watches it;
+   the token stays armed across calls, so a call pays no system call for it);
+3. puts back the previous wakeup descriptor, and forwards to it any byte that arrived.
+
+When a signal arrived, the call returns ``CANCELLED`` within milliseconds, the handlers run
+(``KeyboardInterrupt`` for Ctrl-C propagates from here), and a new token is armed. A handler
+that returns normally makes the call start again with what is left of its time, as Python
+restarts an interrupted system call (PEP 475). Other threads never receive signals, so their
+calls pass no token. ``close()`` from any thread stops every call on the client through the
+library's ``dms_progress_client_cancel_all``.
+"""
 
 from __future__ import annotations
 
+import _signal
 import ctypes
-import datetime
 import math
 import os
-import threading
-from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
+import time
 
 from . import _ffi
-from ._error import Error, ErrorPtr, InvalidArgumentError, call, check
+from ._error import CancelledError, Error, ErrorPtr, InvalidArgumentError, call, check
 from ._ffi import lib
 from ._managed import Managed
 from ._progress import Progress, progress_from_c
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime
+    from typing import Any, Callable, List, Optional, TypeVar, Union
+
+    T = TypeVar("T")
+
 ProgressPtr = ctypes.POINTER(_ffi.dms_progress_progress)
 ClientPtr = ctypes.POINTER(_ffi.dms_progress_client)
-
-#: How long a Ctrl-C waits for the interrupted call to notice its cancel token. The library
-#: notices within about 50 ms while sleeping; an HTTP attempt in flight may take longer, and
-#: is then left to finish on its own (its thread frees what it used).
-_CANCEL_GRACE = 0.5
-#: How often the calling thread wakes while a call runs in its worker thread.
-_JOIN_SLICE = 0.2
 
 _U32_MAX = 2**32 - 1
 _U64_MAX = 2**64 - 1
 
-T = TypeVar("T")
 
-
-class _Config(Managed[Any]):
+class _Config(Managed):
     _free_fn = lib.dms_progress_config_free
 
 
-class _WaitOptions(Managed[Any]):
+class _WaitOptions(Managed):
     _free_fn = lib.dms_progress_wait_options_free
 
 
-class _Cancel(Managed[Any]):
-    _free_fn = lib.dms_progress_cancel_free
+class _Interrupt:
+    """The main thread's way to be interrupted inside a C call (see the module's docstring).
 
-    def trigger(self) -> None:
-        with self._lock:
-            # Under the lock so the worker cannot free the token in between; a token already
-            # closed guarded a call that is over, so there is nothing to cancel.
-            if self._ptr is not None:
-                lib.dms_progress_cancel_trigger(self._ptr)
+    ``token`` is a ``dms_progress_cancel *`` the library triggers when ``read_fd`` becomes
+    readable; ``write_fd`` is what the wakeup descriptor points at during a call.
+    """
+
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)  # set_wakeup_fd requires it
+        self.token: Any = None
+        self.rearm()
+
+    def rearm(self) -> None:
+        """Drains the pipe and arms a fresh token (a triggered token stays triggered)."""
+        self.drain()
+        token = lib.dms_progress_cancel_new()
+        call(lib.dms_progress_cancel_watch_fd, token, self.read_fd)
+        old, self.token = self.token, token
+        if old is not None:
+            lib.dms_progress_cancel_free(old)
+
+    def drain(self) -> bytes:
+        got = b""
+        while True:
+            try:
+                chunk = os.read(self.read_fd, 512)
+            except BlockingIOError:
+                return got
+            if not chunk:
+                return got
+            got += chunk
+
+    def fired(self) -> bool:
+        return bool(lib.dms_progress_cancel_is_triggered(self.token))
 
 
-def _millis(seconds: Optional[float], what: str) -> int:
+_interrupt: "Optional[_Interrupt]" = None
+
+
+def _forget_interrupt_after_fork() -> None:
+    # The child shares the parent's pipe: its own wakeups must not cancel the parent's call,
+    # nor the parent's the child's. It makes a pipe of its own on its first main-thread call.
+    global _interrupt
+    _interrupt = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_interrupt_after_fork)
+
+_check_signals = ctypes.pythonapi.PyErr_CheckSignals
+_check_signals.restype = ctypes.c_int
+_check_signals.argtypes = []
+
+
+def _run_interruptible(fn: "Callable[[Any, Optional[float]], T]", budget_s: "Optional[float]" = None) -> "T":
+    """Runs ``fn(cancel_ptr, seconds_left)`` so that a signal interrupts it promptly (see the
+    module's docstring). ``seconds_left`` is None on the first run, and what remains of
+    ``budget_s`` when a signal handler that returned normally made the call start again."""
+    global _interrupt
+    interrupt = _interrupt
+    if interrupt is None:
+        interrupt = _interrupt = _Interrupt()
+    try:
+        previous = _signal.set_wakeup_fd(interrupt.write_fd, warn_on_full_buffer=False)
+    except ValueError:
+        # Not the main thread (of the main interpreter): no signal is delivered here.
+        return fn(None, None)
+    started = time.monotonic()
+    left: "Optional[float]" = None
+    while True:
+        try:
+            try:
+                return fn(interrupt.token, left)
+            finally:
+                _signal.set_wakeup_fd(previous)
+        except CancelledError:
+            if not interrupt.fired():
+                raise  # cancelled for another reason: close(), or on_progress said stop
+        finally:
+            if interrupt.fired():
+                # Also after a call that returned: the signal's handler then runs in the
+                # caller, at its next bytecode.
+                _forward(interrupt.drain(), previous, interrupt.write_fd)
+                interrupt.rearm()
+        # A signal interrupted the call. Its handlers run now: Ctrl-C raises KeyboardInterrupt
+        # out of here. If none raised, the call starts again with the time that is left.
+        _check_signals()
+        previous = _signal.set_wakeup_fd(interrupt.write_fd, warn_on_full_buffer=False)
+        if budget_s is not None:
+            left = max(0.001, budget_s - (time.monotonic() - started))
+
+
+def _forward(data: bytes, fd: int, ours: int) -> None:
+    """Hands wakeup bytes that arrived during a call to the descriptor that was set before
+    (an event loop's), so that its own signal handling still sees them."""
+    if data and fd >= 0 and fd != ours:
+        try:
+            os.write(fd, data)
+        except OSError:
+            pass  # its buffer is full, or it was closed: as Python itself does, drop them
+
+
+def _millis(seconds: "Optional[float]", what: str) -> int:
     """Seconds as the C API's milliseconds; None is 0, which the library reads as its default.
 
     Only what C cannot carry is refused here (not a number, not positive, not finite): 0 is
@@ -66,58 +178,14 @@ def _millis(seconds: Optional[float], what: str) -> int:
     return min(_U64_MAX, max(1, math.ceil(seconds * 1000)))
 
 
-def _run_interruptible(fn: Callable[[Any], T]) -> T:
-    """Runs ``fn(cancel_ptr)`` so that Ctrl-C interrupts it promptly.
-
-    The main thread cannot run Python signal handlers while it is blocked inside a C call, so
-    the call runs on a worker thread while the main thread waits on an Event (which signals
-    do interrupt). On KeyboardInterrupt the call's cancel token is triggered, the worker is
-    given a moment to return, and KeyboardInterrupt propagates. Other threads never receive
-    signals, so there the call simply runs inline.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return fn(None)
-    cancel = _Cancel(lib.dms_progress_cancel_new())
-    outcome: Dict[str, Any] = {}
-    done = threading.Event()
-
-    def worker() -> None:
-        try:
-            # The token is freed by this thread only, after the call returned.
-            outcome["value"] = fn(cancel._ptr)
-        except BaseException as e:  # handed to the calling thread
-            outcome["error"] = e
-        finally:
-            cancel.close()
-            done.set()
-
-    thread = threading.Thread(target=worker, name="dms_progress-call", daemon=True)
-    thread.start()
-    try:
-        while not done.wait(_JOIN_SLICE):
-            pass
-    except KeyboardInterrupt:
-        cancel.trigger()
-        done.wait(_CANCEL_GRACE)
-        raise
-    if "error" in outcome:
-        error = outcome.pop("error")
-        try:
-            raise error
-        finally:
-            del error
-    value: T = outcome["value"]
-    return value
-
-
-def _take_progress(out: Any) -> Progress:
+def _take_progress(out: "Any") -> Progress:
     try:
         return progress_from_c(out)
     finally:
         lib.dms_progress_progress_free(out)
 
 
-class Client(Managed[Any]):
+class Client(Managed):
     """A client for DMS for Kafka's ShowBackgroundTaskProgress.
 
     Every argument is optional. Unset ones are resolved by the native library as the official
@@ -209,18 +277,14 @@ class Client(Managed[Any]):
         lib.dms_progress_client_cancel_all(ptr)
         lib.dms_progress_client_free(ptr)
 
-    @contextmanager
-    def _reference(self) -> Iterator[Any]:
-        """A reference to the native client for one call, released when the call is over,
-        so that a ``close()`` meanwhile never frees the client under it."""
+    def _reference(self) -> "Any":
+        """A reference to the native client for one call, released with
+        ``dms_progress_client_free`` when the call is over, so that a ``close()`` meanwhile
+        never frees the client under it."""
         with self._lock:
             if self._ptr is None:
                 raise Error("Client is closed")
-            ref = lib.dms_progress_client_clone(self._ptr)
-        try:
-            yield ref
-        finally:
-            lib.dms_progress_client_free(ref)
+            return lib.dms_progress_client_clone(self._ptr)
 
     @property
     def endpoint(self) -> Optional[str]:
@@ -257,6 +321,8 @@ class Client(Managed[Any]):
         service issued are refreshed before they expire: this is the first expiry."""
         if not self._credentials_expire_at_ms:
             return None
+        import datetime  # on use: not worth its import time for every program
+
         return datetime.datetime.fromtimestamp(self._credentials_expire_at_ms / 1000, tz=datetime.timezone.utc)
 
     @property
@@ -280,16 +346,23 @@ class Client(Managed[Any]):
         Transport errors, 429 and 5xx are retried as configured (``retries``). Raises
         ``InvalidArgumentError`` for a malformed id (before any request), ``ApiError`` when
         the service answers with an error, ``TransportError``, ``DecodeError``;
-        ``CancelledError`` when the client is closed meanwhile.
+        ``CancelledError`` when the client is closed meanwhile. Ctrl-C raises
+        ``KeyboardInterrupt`` at once, even while the server does not answer.
         """
         iid = _ffi.c_str(instance_id, "instance_id")
         tid = _ffi.c_str(task_id, "task_id")
 
-        def run(cancel: Any) -> Progress:
-            with self._reference() as client:
+        def run(cancel: "Any", _left: "Optional[float]") -> Progress:
+            client = self._reference()
+            try:
                 out = ProgressPtr()
-                call(lib.dms_progress_client_get_progress, client, iid, tid, cancel, ctypes.byref(out))
-                return _take_progress(out)
+                err = ErrorPtr()
+                code = lib.dms_progress_client_get_progress(client, iid, tid, cancel, ctypes.byref(out), ctypes.byref(err))
+            finally:
+                lib.dms_progress_client_free(client)
+            if code:
+                check(code, err)
+            return _take_progress(out)
 
         return _run_interruptible(run)
 
@@ -298,9 +371,9 @@ class Client(Managed[Any]):
         instance_id: str,
         task_id: str,
         *,
-        interval: Optional[float] = None,
-        timeout: Optional[float] = None,
-        on_progress: Optional[Callable[[Progress], Optional[bool]]] = None,
+        interval: "Optional[float]" = None,
+        timeout: "Optional[float]" = None,
+        on_progress: "Optional[Callable[[Progress], Optional[bool]]]" = None,
     ) -> Progress:
         """Polls the task every ``interval`` seconds until it completes, and returns the
         completed ``Progress``. ``interval`` and ``timeout`` left at None are the library's
@@ -310,50 +383,62 @@ class Client(Managed[Any]):
         ``timeout`` seconds have passed (both carry ``.progress``). Transport errors, 429 and
         5xx back off and poll again until the deadline; other errors end the wait at once.
 
-        ``on_progress(progress)`` is called after every successful poll, on a worker thread
-        when ``wait`` runs on the main thread. An exception it raises stops the wait and is
-        re-raised here; returning ``False`` (not merely a falsy value) stops the wait with
+        ``on_progress(progress)`` is called after every successful poll, on the thread that
+        called ``wait``. An exception it raises stops the wait and is re-raised here;
+        returning ``False`` (not merely a falsy value) stops the wait with
         ``CancelledError``.
 
-        Ctrl-C (KeyboardInterrupt) stops the wait within a second; so does ``close()`` from
-        another thread (``CancelledError``).
+        Ctrl-C (KeyboardInterrupt) stops the wait at once; so does ``close()`` from another
+        thread (``CancelledError``).
         """
         iid = _ffi.c_str(instance_id, "instance_id")
         tid = _ffi.c_str(task_id, "task_id")
         interval_ms = _millis(interval, "interval")
         max_wait_ms = _millis(timeout, "timeout")
-        raised: List[BaseException] = []
+        raised: "List[BaseException]" = []
 
-        callback: Any = _ffi.dms_progress_progress_callback()  # NULL: no callback
+        callback: "Any" = _ffi.dms_progress_progress_callback()  # NULL: no callback
         if on_progress is not None:
 
-            def trampoline(_userdata: Any, ptr: Any) -> bool:
+            def trampoline(_userdata: "Any", ptr: "Any") -> bool:
                 try:
                     return on_progress(progress_from_c(ptr)) is not False
                 except BaseException as e:  # ctypes would print and drop it
                     raised.append(e)
                     return False
 
-            # Kept referenced by this frame (and the closure below) for the whole call.
+            # Kept referenced by this frame for the whole call.
             callback = _ffi.dms_progress_progress_callback(trampoline)
 
-        def run(cancel: Any) -> Progress:
-            with _WaitOptions(lib.dms_progress_wait_options_new()) as options, self._reference() as client:
-                opts = options._ptr
-                call(lib.dms_progress_wait_options_set_interval_ms, opts, interval_ms)
-                call(lib.dms_progress_wait_options_set_max_wait_ms, opts, max_wait_ms)
-                call(lib.dms_progress_wait_options_set_callback, opts, callback, None)
+        with _WaitOptions(lib.dms_progress_wait_options_new()) as options:
+            opts = options._ptr
+            call(lib.dms_progress_wait_options_set_interval_ms, opts, interval_ms)
+            call(lib.dms_progress_wait_options_set_max_wait_ms, opts, max_wait_ms)
+            call(lib.dms_progress_wait_options_set_callback, opts, callback, None)
+            # What a restart after a signal counts its deadline from (the library's default
+            # when no timeout was given).
+            budget_s = lib.dms_progress_wait_options_max_wait_ms(opts) / 1000
+
+            def run(cancel: "Any", left: "Optional[float]") -> Progress:
+                if left is not None:
+                    call(lib.dms_progress_wait_options_set_max_wait_ms, opts, _millis(left, "timeout"))
                 call(lib.dms_progress_wait_options_set_cancel, opts, cancel)
+                client = self._reference()
                 out = ProgressPtr()
                 err = ErrorPtr()
-                code = lib.dms_progress_client_wait(client, iid, tid, opts, ctypes.byref(out), ctypes.byref(err))
+                try:
+                    code = lib.dms_progress_client_wait(client, iid, tid, opts, ctypes.byref(out), ctypes.byref(err))
+                finally:
+                    lib.dms_progress_client_free(client)
                 if raised:
                     lib.dms_progress_error_free(err)
                     lib.dms_progress_progress_free(out)
-                    raise raised.pop()
+                    error = raised.pop()
+                    try:
+                        raise error
+                    finally:
+                        del error
                 check(code, err)
                 return _take_progress(out)
 
-        # `run` (and so `callback`) stays referenced by the worker thread until the C call
-        # returns, even when Ctrl-C leaves that thread running: C never sees a freed callback.
-        return _run_interruptible(run)
+            return _run_interruptible(run, budget_s)

@@ -4,11 +4,14 @@ a failed call into one of them."""
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, Optional, Type
 
 from . import _ffi
 from ._ffi import lib
 from ._progress import Progress, Step, progress_from_c
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Type
 
 
 def result_name(code: int) -> str:
@@ -188,7 +191,7 @@ class InternalError(Error):
 #: The one mapping from every C result code (but OK) to the exception raised for it.
 #: ``tests/test_error_table.py`` checks it against the header: a code added to the C API
 #: without an entry here fails that test.
-EXCEPTIONS: Dict[int, Type[Error]] = {
+EXCEPTIONS: "Dict[int, Type[Error]]" = {
     _ffi.DMS_PROGRESS_RESULT_INVALID_ARGUMENT: InvalidArgumentError,
     _ffi.DMS_PROGRESS_RESULT_NULL_PARAMETER: InvalidArgumentError,
     _ffi.DMS_PROGRESS_RESULT_INVALID_UTF8: InvalidArgumentError,

@@ -1,4 +1,4 @@
-"""Finds and loads the native library, and declares every C function on it.
+"""Finds and loads the native library, and declares its C functions as they are first used.
 
 The declarations themselves live in the generated ``_ffi_gen`` module (from
 ``include/dms_progress.h``); this module only decides which file to load:
@@ -6,6 +6,10 @@ The declarations themselves live in the generated ``_ffi_gen`` module (from
 1. the path in the ``DMS_PROGRESS_LIB`` environment variable, when set;
 2. else the library shipped inside this package (``libdms_progress.so``, ``.dylib`` or
    ``dms_progress.dll``), put there by ``pip install``.
+
+Import time matters (a command-line tool pays it on every run), so nothing here imports more
+than ``ctypes``, and a C function gets its ``restype`` and ``argtypes`` the first time it is
+looked up on ``lib`` rather than all of them at import.
 """
 
 from __future__ import annotations
@@ -13,8 +17,6 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from pathlib import Path
-from typing import Optional
 
 from . import _ffi_gen
 from ._ffi_gen import *  # noqa: F401,F403  (the C types and constants, re-exported)
@@ -28,22 +30,52 @@ elif sys.platform == "darwin":
 else:
     _LIB_NAME = "libdms_progress.so"
 
-PACKAGED_LIB = Path(__file__).resolve().parent / _LIB_NAME
+PACKAGED_LIB = os.path.join(os.path.dirname(os.path.abspath(__file__)), _LIB_NAME)
 
 
 class LibraryNotFoundError(OSError):
-    """The native library could not be loaded from either place it is looked for."""
+    """The native library could not be loaded from either place it is looked for, or it does
+    not match this package's C API."""
 
 
-def _load() -> "tuple[ctypes.CDLL, str]":
+class Library:
+    """The loaded library. Each C function is declared (``restype``, ``argtypes``) from the
+    generated table the first time it is looked up, then kept as a plain attribute, so later
+    lookups cost what a declared ``ctypes.CDLL`` attribute costs."""
+
+    def __init__(self, dll: ctypes.CDLL, path: str) -> None:
+        self._dll = dll
+        self._path = path
+
+    def __getattr__(self, name: str) -> object:
+        spec = _ffi_gen.FUNCTIONS.get(name)
+        if spec is None:
+            raise AttributeError(f"the dms_progress C API has no function {name!r}")
+        try:
+            fn = getattr(self._dll, name)
+        except AttributeError:
+            fn = None
+        if fn is None:
+            raise LibraryNotFoundError(
+                f"dms_progress: {self._path} does not match this package's C API (it has no "
+                f"{name}); rebuild it or point ${ENV_VAR} at a matching build"
+            )
+        restype, params = spec
+        fn.restype = restype
+        fn.argtypes = [t for _, t in params]
+        self.__dict__[name] = fn
+        return fn
+
+
+def _load() -> "tuple[Library, str]":
     override = os.environ.get(ENV_VAR)
     if override:
-        path = Path(override)
+        path = override
         where = f"${ENV_VAR} ({override})"
     else:
         path = PACKAGED_LIB
         where = f"the package ({path})"
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise LibraryNotFoundError(
             f"dms_progress: native library not found in {where}. It is looked for in "
             f"${ENV_VAR} first, then inside the package as {PACKAGED_LIB}. Install the "
@@ -52,27 +84,25 @@ def _load() -> "tuple[ctypes.CDLL, str]":
             f"target/release/{_LIB_NAME}."
         )
     try:
-        lib = ctypes.CDLL(str(path))
+        dll = ctypes.CDLL(path)
     except OSError as e:
         raise LibraryNotFoundError(f"dms_progress: cannot load the native library {path}: {e}") from e
-    try:
-        _ffi_gen.declare(lib)
-    except AttributeError as e:
-        raise LibraryNotFoundError(
-            f"dms_progress: {path} does not match this package's C API ({e}); "
-            f"rebuild it or point ${ENV_VAR} at a matching build"
-        ) from e
-    return lib, str(path)
+    library = Library(dll, path)
+    # One cheap check that this is our library at all, so a wrong file fails at import
+    # rather than at the first call.
+    library.dms_progress_version
+    return library, path
 
 
 lib, LIB_PATH = _load()
+
 
 def c_path(value: "str | os.PathLike[str]", what: str) -> bytes:
     """A file system path argument, as UTF-8 (the C API takes UTF-8 paths)."""
     return c_str(os.fspath(value), what)
 
 
-def text(raw: Optional[bytes]) -> Optional[str]:
+def text(raw: "bytes | None") -> "str | None":
     """A C string returned by the library (a ``bytes`` copy, or None) as ``str``."""
     if raw is None:
         return None
@@ -85,19 +115,26 @@ def c_str(value: object, what: str) -> bytes:
     ``what`` names the argument in errors; the value itself is never put in a message, since
     some of these strings are secrets.
     """
-    from ._error import InvalidArgumentError
+    if type(value) is str:
+        # The common case first: ASCII ids encode without error.
+        try:
+            raw: "bytes | None" = value.encode("utf-8")
+        except UnicodeEncodeError:
+            # It holds the whole string (maybe a secret): raise outside this block so that it
+            # is not kept as the new exception's __context__.
+            raw = None
+    elif isinstance(value, str):
+        return c_str(str(value), what)
+    else:
+        from ._error import InvalidArgumentError
 
-    if not isinstance(value, str):
         raise InvalidArgumentError(f"{what} must be a str, not {type(value).__name__}")
-    # The UnicodeEncodeError holds the whole string (maybe a secret): raise outside the
-    # `except` block so it is not kept as the new exception's __context__.
-    raw: bytes | None
-    try:
-        raw = value.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = None
     if raw is None:
+        from ._error import InvalidArgumentError
+
         raise InvalidArgumentError(f"{what} is not valid Unicode text (it holds a lone surrogate)")
     if b"\0" in raw:
+        from ._error import InvalidArgumentError
+
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return raw

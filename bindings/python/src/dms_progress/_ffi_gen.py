@@ -3,7 +3,6 @@
 """ctypes declarations of the dms_progress C API (generated from the header)."""
 
 import ctypes
-from typing import Any, Dict, List, Tuple
 
 # --- opaque handles (only ever used through pointers) ---
 
@@ -86,7 +85,8 @@ dms_progress_step_status = ctypes.c_uint32
 dms_progress_progress_callback = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(dms_progress_progress))
 
 # --- functions: name -> (restype, [(parameter, argtype), ...]) ---
-FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
+# (No annotation: importing `typing` for one would cost more than the whole module.)
+FUNCTIONS = {
     'dms_progress_version': (
         ctypes.c_char_p,
         [],
@@ -625,11 +625,3 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Tuple[str, Any]]]] = {
         ],
     ),
 }
-
-
-def declare(lib: ctypes.CDLL) -> None:
-    """Sets ``restype`` and ``argtypes`` of every C API function on ``lib``."""
-    for name, (restype, params) in FUNCTIONS.items():
-        fn = getattr(lib, name)
-        fn.restype = restype
-        fn.argtypes = [t for _, t in params]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any, Callable, ClassVar, Generic, Optional, TypeVar
-
-P = TypeVar("P")
+import _thread
 
 
-class Managed(Generic[P]):
+class Managed:
     """Owns one C handle: ``close()`` releases it (idempotent), ``with`` closes it, and
     ``__del__`` releases it as a safety net when the object is garbage collected unclosed.
 
@@ -17,11 +14,13 @@ class Managed(Generic[P]):
     happen once, under a lock that such a call also takes while it gets its reference.
     """
 
-    _free_fn: ClassVar[Callable[[Any], None]]
-    _ptr: Optional[P] = None
+    #: The C function that releases the handle (set by each subclass).
+    _free_fn: object = None
+    _ptr: object = None
 
-    def __init__(self, ptr: P) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, ptr: object) -> None:
+        # `_thread`'s lock is `threading.Lock` without importing `threading`.
+        self._lock = _thread.allocate_lock()
         self._ptr = ptr
 
     @property
@@ -29,9 +28,9 @@ class Managed(Generic[P]):
         """Whether ``close()`` was called."""
         return self._ptr is None
 
-    def _release(self, ptr: P) -> None:
+    def _release(self, ptr: object) -> None:
         """Gives the handle back to the library; subclasses add what must come first."""
-        type(self)._free_fn(ptr)
+        type(self)._free_fn(ptr)  # type: ignore[misc]
 
     def close(self) -> None:
         """Releases the native handle. Idempotent."""
@@ -43,7 +42,7 @@ class Managed(Generic[P]):
         if ptr is not None:
             self._release(ptr)
 
-    def __enter__(self: "M") -> "M":
+    def __enter__(self):  # type: ignore[no-untyped-def]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,6 +56,3 @@ class Managed(Generic[P]):
                 self._release(ptr)
             except Exception:  # interpreter shutdown: the library may already be gone
                 pass
-
-
-M = TypeVar("M", bound=Managed)  # type: ignore[type-arg]

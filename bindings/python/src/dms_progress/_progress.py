@@ -1,16 +1,27 @@
-"""``Progress`` and ``Step``: plain, immutable Python copies of a progress handle."""
+"""``Progress`` and ``Step``: plain, immutable Python copies of a progress handle.
+
+They are written as plain classes with ``__slots__`` rather than dataclasses: importing
+``dataclasses`` (which pulls in ``inspect`` and ``ast``) would cost more than the rest of the
+package, and a class built here costs less per instance. They keep a dataclass's behaviour:
+keyword construction, equality and hashing by value, immutability, ``repr``, pickling and
+``match`` patterns.
+
+A progress is copied from the library in one call: the C API writes it as one JSON object
+(``dms_progress_progress_to_json``), which ``json`` reads in C.
+"""
 
 from __future__ import annotations
 
 import ctypes
-import datetime as _dt
-from dataclasses import dataclass
-from typing import Any, ClassVar, Optional, Tuple
 
-from . import _ffi
 from ._ffi import lib
 
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime as _dt
+    from typing import Any, Optional, Tuple
+
+_set = object.__setattr__
 
 
 class StepStatus(str):
@@ -24,10 +35,10 @@ class StepStatus(str):
 
     __slots__ = ()
 
-    COMPLETED: ClassVar["StepStatus"]
-    IN_PROGRESS: ClassVar["StepStatus"]
-    FAILED: ClassVar["StepStatus"]
-    WAITING: ClassVar["StepStatus"]
+    COMPLETED: "StepStatus"
+    IN_PROGRESS: "StepStatus"
+    FAILED: "StepStatus"
+    WAITING: "StepStatus"
 
     @property
     def is_known(self) -> bool:
@@ -43,8 +54,40 @@ StepStatus.IN_PROGRESS = StepStatus("IN_PROGRESS")
 StepStatus.FAILED = StepStatus("FAILED")
 StepStatus.WAITING = StepStatus("WAITING")
 _KNOWN_STATUSES = frozenset(["COMPLETED", "IN_PROGRESS", "FAILED", "WAITING"])
+#: The documented states and the empty one, shared rather than built per step.
+_STATUS_OF = {s: StepStatus(s) for s in ("COMPLETED", "IN_PROGRESS", "FAILED", "WAITING", "")}
 
-def _fmt_time(t: Optional[_dt.datetime], raw: Optional[str]) -> str:
+
+class _Frozen:
+    """Value semantics for a ``__slots__`` class whose fields are ``_fields``: immutable
+    (assignment raises ``AttributeError``, as a frozen dataclass's ``FrozenInstanceError``
+    does), equal and hashed by value, picklable."""
+
+    __slots__ = ()
+    _fields: "Tuple[str, ...]" = ()
+
+    def _values(self) -> "Tuple[Any, ...]":
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: {type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: {type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> "Tuple[Any, ...]":
+        return (type(self), self._values())
+
+
+def _fmt_time(t: "Optional[_dt.datetime]", raw: "Optional[str]") -> str:
     if t is not None:
         return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if raw is not None:
@@ -52,8 +95,7 @@ def _fmt_time(t: Optional[_dt.datetime], raw: Optional[str]) -> str:
     return "None"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(_Frozen):
     """One step of a task (``pre_check``, ``disk_expansion``, ``rolling_scaling``, ...).
 
     ``start_time`` and ``end_time`` are timezone-aware UTC datetimes, or None until the step
@@ -62,12 +104,32 @@ class Step:
     number too large for a ``datetime`` is kept there as its decimal text too.
     """
 
+    __slots__ = ("name", "status", "start_time", "end_time", "start_time_text", "end_time_text")
+    _fields = __slots__
+    __match_args__ = __slots__
+
     name: str
     status: StepStatus
-    start_time: Optional[_dt.datetime] = None
-    end_time: Optional[_dt.datetime] = None
-    start_time_text: Optional[str] = None
-    end_time_text: Optional[str] = None
+    start_time: "Optional[_dt.datetime]"
+    end_time: "Optional[_dt.datetime]"
+    start_time_text: "Optional[str]"
+    end_time_text: "Optional[str]"
+
+    def __init__(
+        self,
+        name: str,
+        status: StepStatus,
+        start_time: "Optional[_dt.datetime]" = None,
+        end_time: "Optional[_dt.datetime]" = None,
+        start_time_text: "Optional[str]" = None,
+        end_time_text: "Optional[str]" = None,
+    ) -> None:
+        _set(self, "name", name)
+        _set(self, "status", status)
+        _set(self, "start_time", start_time)
+        _set(self, "end_time", end_time)
+        _set(self, "start_time_text", start_time_text)
+        _set(self, "end_time_text", end_time_text)
 
     def __repr__(self) -> str:
         return (
@@ -77,8 +139,7 @@ class Step:
         )
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(_Frozen):
     """The progress of a task, as one poll saw it.
 
     ``percentage`` (0..100) and ``remain_time`` (seconds) are None when the service did not
@@ -89,22 +150,42 @@ class Progress:
     one), None between steps.
     """
 
-    percentage: Optional[int]
-    remain_time: Optional[int]
-    steps: Tuple[Step, ...]
+    __slots__ = ("percentage", "remain_time", "steps", "is_complete", "failed_step_index", "current_step_index")
+    _fields = __slots__
+    __match_args__ = __slots__
+
+    percentage: "Optional[int]"
+    remain_time: "Optional[int]"
+    steps: "Tuple[Step, ...]"
     is_complete: bool
-    failed_step_index: Optional[int] = None
-    current_step_index: Optional[int] = None
+    failed_step_index: "Optional[int]"
+    current_step_index: "Optional[int]"
+
+    def __init__(
+        self,
+        percentage: "Optional[int]",
+        remain_time: "Optional[int]",
+        steps: "Tuple[Step, ...]",
+        is_complete: bool,
+        failed_step_index: "Optional[int]" = None,
+        current_step_index: "Optional[int]" = None,
+    ) -> None:
+        _set(self, "percentage", percentage)
+        _set(self, "remain_time", remain_time)
+        _set(self, "steps", steps)
+        _set(self, "is_complete", is_complete)
+        _set(self, "failed_step_index", failed_step_index)
+        _set(self, "current_step_index", current_step_index)
 
     @property
-    def failed_step(self) -> Optional[Step]:
+    def failed_step(self) -> "Optional[Step]":
         """The first ``FAILED`` step, or None."""
         if self.failed_step_index is None:
             return None
         return self.steps[self.failed_step_index]
 
     @property
-    def current_step(self) -> Optional[Step]:
+    def current_step(self) -> "Optional[Step]":
         """The step running now, or None."""
         if self.current_step_index is None:
             return None
@@ -131,49 +212,74 @@ class Progress:
         return ", ".join(parts)
 
 
-def _time(ptr: Any, index: int, numeric: Any, textual: Any) -> Tuple[Optional[_dt.datetime], Optional[str]]:
-    ms = ctypes.c_int64()
-    if numeric(ptr, index, ctypes.byref(ms)):
+# --- copying from the library ---------------------------------------------------------------
+
+#: Bytes tried first for a JSON view: a progress of a dozen steps fits; a larger one costs a
+#: second call with the exact size.
+_JSON_BUFFER = 2048
+
+_loads: "Any" = None
+_epoch: "Any" = None
+_millis: "Any" = None
+
+
+def _first_use() -> None:
+    """Imports what copying needs on the first copy, not at import: ``json`` alone (with
+    ``re``) costs more than importing this whole package."""
+    global _loads, _epoch, _millis
+    import datetime
+    import json
+
+    _epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    _millis = datetime.timedelta
+    _loads = json.loads
+
+
+def view_json(fn: "Any", ptr: "Any") -> bytes:
+    """The JSON view a ``*_to_json(ptr, buf, len)`` function of the C API writes, whole."""
+    buf = ctypes.create_string_buffer(_JSON_BUFFER)
+    n = fn(ptr, buf, _JSON_BUFFER)
+    if n >= _JSON_BUFFER:
+        buf = ctypes.create_string_buffer(n + 1)
+        n = fn(ptr, buf, n + 1)
+    return ctypes.string_at(buf, n)
+
+
+def time_of(value: "Any") -> "Tuple[Optional[_dt.datetime], Optional[str]]":
+    """A time of a JSON view (epoch milliseconds, the text sent when it was not a time, or
+    null) as ``(datetime, text)``."""
+    if value is None:
+        return None, None
+    if value.__class__ is int:
         try:
-            return _EPOCH + _dt.timedelta(milliseconds=ms.value), None
+            return _epoch + _millis(milliseconds=value), None
         except OverflowError:
-            return None, str(ms.value)
-    return None, _ffi.text(textual(ptr, index))
+            return None, str(value)
+    return None, value
 
 
-def progress_from_c(ptr: Any) -> Progress:
-    """Copies a (borrowed or owned) ``dms_progress_progress *`` into a ``Progress``.
-
-    Every string is copied, so the result stays valid after the handle is freed.
-    """
-    pct = ctypes.c_uint8()
-    remain = ctypes.c_uint64()
-    failed = ctypes.c_size_t()
-    current = ctypes.c_size_t()
+def progress_from_json(view: "Any") -> Progress:
+    """A ``Progress`` from the parsed JSON view of one (``dms_progress_progress_to_json``)."""
     steps = []
-    for i in range(lib.dms_progress_progress_step_count(ptr)):
-        status = StepStatus(_ffi.text(lib.dms_progress_progress_step_status_text(ptr, i)) or "")
-        start, start_text = _time(
-            ptr, i, lib.dms_progress_progress_step_start_time, lib.dms_progress_progress_step_start_time_text
-        )
-        end, end_text = _time(
-            ptr, i, lib.dms_progress_progress_step_end_time, lib.dms_progress_progress_step_end_time_text
-        )
-        steps.append(
-            Step(
-                name=_ffi.text(lib.dms_progress_progress_step_name(ptr, i)) or "",
-                status=status,
-                start_time=start,
-                end_time=end,
-                start_time_text=start_text,
-                end_time_text=end_text,
-            )
-        )
+    for s in view["steps"]:
+        start, start_text = time_of(s["start_time"])
+        end, end_text = time_of(s["end_time"])
+        text = s["status"]
+        status = _STATUS_OF.get(text)
+        steps.append(Step(s["name"], status if status is not None else StepStatus(text), start, end, start_text, end_text))
     return Progress(
-        percentage=pct.value if lib.dms_progress_progress_percentage(ptr, ctypes.byref(pct)) else None,
-        remain_time=remain.value if lib.dms_progress_progress_remain_time(ptr, ctypes.byref(remain)) else None,
-        steps=tuple(steps),
-        is_complete=bool(lib.dms_progress_progress_is_complete(ptr)),
-        failed_step_index=failed.value if lib.dms_progress_progress_failed_step(ptr, ctypes.byref(failed)) else None,
-        current_step_index=current.value if lib.dms_progress_progress_current_step(ptr, ctypes.byref(current)) else None,
+        view["percentage"],
+        view["remain_time"],
+        tuple(steps),
+        view["is_complete"],
+        view["failed_step"],
+        view["current_step"],
     )
+
+
+def progress_from_c(ptr: "Any") -> Progress:
+    """Copies a (borrowed or owned) ``dms_progress_progress *`` into a ``Progress``, in one
+    call to the library. The result stays valid after the handle is freed."""
+    if _loads is None:
+        _first_use()
+    return progress_from_json(_loads(view_json(lib.dms_progress_progress_to_json, ptr)))
