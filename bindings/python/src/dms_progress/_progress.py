@@ -12,6 +12,7 @@ A progress is copied from the library in one call: the C API writes it as one JS
 
 from __future__ import annotations
 
+import _thread
 import ctypes
 
 from ._ffi import lib
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from typing import Any, Optional, Tuple
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 class StepStatus(str):
@@ -104,16 +106,15 @@ class Step(_Frozen):
     number too large for a ``datetime`` is kept there as its decimal text too.
     """
 
-    __slots__ = ("name", "status", "start_time", "end_time", "start_time_text", "end_time_text")
-    _fields = __slots__
-    __match_args__ = __slots__
+    # A time is kept as the library gave it (epoch milliseconds, the text sent, or None), or
+    # as the datetime a caller constructed the step with; the datetime of a number is made
+    # when it is read, since most polls never look at step times.
+    __slots__ = ("name", "status", "_start", "_end")
+    _fields = ("name", "status", "start_time", "end_time", "start_time_text", "end_time_text")
+    __match_args__ = _fields
 
     name: str
     status: StepStatus
-    start_time: "Optional[_dt.datetime]"
-    end_time: "Optional[_dt.datetime]"
-    start_time_text: "Optional[str]"
-    end_time_text: "Optional[str]"
 
     def __init__(
         self,
@@ -126,10 +127,28 @@ class Step(_Frozen):
     ) -> None:
         _set(self, "name", name)
         _set(self, "status", status)
-        _set(self, "start_time", start_time)
-        _set(self, "end_time", end_time)
-        _set(self, "start_time_text", start_time_text)
-        _set(self, "end_time_text", end_time_text)
+        _set(self, "_start", start_time if start_time is not None else start_time_text)
+        _set(self, "_end", end_time if end_time is not None else end_time_text)
+
+    @property
+    def start_time(self) -> "Optional[_dt.datetime]":
+        """When the step started (aware UTC), or None."""
+        return _datetime_of(self._start)
+
+    @property
+    def end_time(self) -> "Optional[_dt.datetime]":
+        """When the step ended (aware UTC), or None."""
+        return _datetime_of(self._end)
+
+    @property
+    def start_time_text(self) -> "Optional[str]":
+        """The start time as sent, when it is not a time this package can represent."""
+        return _text_of(self._start)
+
+    @property
+    def end_time_text(self) -> "Optional[str]":
+        """The end time as sent, when it is not a time this package can represent."""
+        return _text_of(self._end)
 
     def __repr__(self) -> str:
         return (
@@ -137,6 +156,37 @@ class Step(_Frozen):
             f"start_time={_fmt_time(self.start_time, self.start_time_text)}, "
             f"end_time={_fmt_time(self.end_time, self.end_time_text)})"
         )
+
+
+def _step(name: str, status: StepStatus, start: "Any", end: "Any") -> Step:
+    """A step from a JSON view's values, without the public constructor's keyword handling."""
+    step = _new(Step)
+    _set(step, "name", name)
+    _set(step, "status", status)
+    _set(step, "_start", start)
+    _set(step, "_end", end)
+    return step
+
+
+def _datetime_of(value: "Any") -> "Optional[_dt.datetime]":
+    if value.__class__ is int:
+        if _epoch is None:
+            _first_use()
+        try:
+            return _epoch + _millis(milliseconds=value)
+        except OverflowError:
+            return None
+    if value is None or value.__class__ is str:
+        return None
+    return value  # a datetime given to the constructor
+
+
+def _text_of(value: "Any") -> "Optional[str]":
+    if value.__class__ is str:
+        return value
+    if value.__class__ is int and _datetime_of(value) is None:
+        return str(value)
+    return None
 
 
 class Progress(_Frozen):
@@ -218,55 +268,52 @@ class Progress(_Frozen):
 #: second call with the exact size.
 _JSON_BUFFER = 2048
 
-_loads: "Any" = None
+_scan: "Any" = None
 _epoch: "Any" = None
 _millis: "Any" = None
+#: Each thread's buffer for JSON views, reused from call to call.
+_buffers = _thread._local()
 
 
 def _first_use() -> None:
     """Imports what copying needs on the first copy, not at import: ``json`` alone (with
     ``re``) costs more than importing this whole package."""
-    global _loads, _epoch, _millis
+    global _scan, _epoch, _millis
     import datetime
     import json
 
     _epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
     _millis = datetime.timedelta
-    _loads = json.loads
+    # The C scanner itself: the library writes no whitespace around the object.
+    _scan = json.JSONDecoder().scan_once
 
 
-def view_json(fn: "Any", ptr: "Any") -> bytes:
+def view_json(fn: "Any", ptr: "Any") -> str:
     """The JSON view a ``*_to_json(ptr, buf, len)`` function of the C API writes, whole."""
-    buf = ctypes.create_string_buffer(_JSON_BUFFER)
+    buf = getattr(_buffers, "buf", None)
+    if buf is None:
+        buf = _buffers.buf = ctypes.create_string_buffer(_JSON_BUFFER)
     n = fn(ptr, buf, _JSON_BUFFER)
     if n >= _JSON_BUFFER:
         buf = ctypes.create_string_buffer(n + 1)
         n = fn(ptr, buf, n + 1)
-    return ctypes.string_at(buf, n)
+    return ctypes.string_at(buf, n).decode("utf-8")
 
 
-def time_of(value: "Any") -> "Tuple[Optional[_dt.datetime], Optional[str]]":
-    """A time of a JSON view (epoch milliseconds, the text sent when it was not a time, or
-    null) as ``(datetime, text)``."""
-    if value is None:
-        return None, None
-    if value.__class__ is int:
-        try:
-            return _epoch + _millis(milliseconds=value), None
-        except OverflowError:
-            return None, str(value)
-    return None, value
+def parse_json(text: str) -> "Any":
+    """A JSON view as Python values."""
+    if _scan is None:
+        _first_use()
+    return _scan(text, 0)[0]
 
 
 def progress_from_json(view: "Any") -> Progress:
     """A ``Progress`` from the parsed JSON view of one (``dms_progress_progress_to_json``)."""
     steps = []
     for s in view["steps"]:
-        start, start_text = time_of(s["start_time"])
-        end, end_text = time_of(s["end_time"])
         text = s["status"]
         status = _STATUS_OF.get(text)
-        steps.append(Step(s["name"], status if status is not None else StepStatus(text), start, end, start_text, end_text))
+        steps.append(_step(s["name"], status if status is not None else StepStatus(text), s["start_time"], s["end_time"]))
     return Progress(
         view["percentage"],
         view["remain_time"],
@@ -280,6 +327,4 @@ def progress_from_json(view: "Any") -> Progress:
 def progress_from_c(ptr: "Any") -> Progress:
     """Copies a (borrowed or owned) ``dms_progress_progress *`` into a ``Progress``, in one
     call to the library. The result stays valid after the handle is freed."""
-    if _loads is None:
-        _first_use()
-    return progress_from_json(_loads(view_json(lib.dms_progress_progress_to_json, ptr)))
+    return progress_from_json(parse_json(view_json(lib.dms_progress_progress_to_json, ptr)))
