@@ -108,6 +108,36 @@ typedef uint32_t dms_progress_step_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// A task's overall state (what `dms_progress_task_status` returns).
+enum dms_progress_task_state
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // `CREATED`: accepted, not started.
+    DMS_PROGRESS_TASK_STATE_CREATED = 0,
+    // `EXECUTING`: running.
+    DMS_PROGRESS_TASK_STATE_EXECUTING = 1,
+    // `SUCCESS`: finished well.
+    DMS_PROGRESS_TASK_STATE_SUCCESS = 2,
+    // `FAILED`: finished badly.
+    DMS_PROGRESS_TASK_STATE_FAILED = 3,
+    // `DELETED`: deleted by `dms_progress_client_delete_task`.
+    DMS_PROGRESS_TASK_STATE_DELETED = 4,
+    // `CANCELLED`: cancelled before it finished.
+    DMS_PROGRESS_TASK_STATE_CANCELLED = 5,
+    // Any other text (kept: see `dms_progress_task_status_text`; empty when the service sent
+    // none), and for NULL.
+    DMS_PROGRESS_TASK_STATE_OTHER = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dms_progress_task_state dms_progress_task_state;
+#else
+typedef uint32_t dms_progress_task_state;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A cancellation flag for `dms_progress_client_get_progress` and `dms_progress_client_wait`.
 //
 // Ownership: created by `dms_progress_cancel_new`, released with `dms_progress_cancel_free`.
@@ -146,6 +176,20 @@ typedef struct dms_progress_config dms_progress_config;
 // once is safe; freeing it while another thread reads it is not.
 typedef struct dms_progress_error dms_progress_error;
 
+// Which tasks `dms_progress_client_list_tasks` and `dms_progress_client_list_all_tasks`
+// ask for: the first task's position, the page size and the creation time bounds. Every
+// setting left unset (or set to 0) is the library's default: from the newest task, the
+// service's page size for one page (10) and the library's for a walk, no time bounds.
+// Passing NULL as the query means all defaults. Values are checked by the call, not by the
+// setters (a limit outside 1..100, a begin time after the end time:
+// `DMS_PROGRESS_RESULT_INVALID_ARGUMENT`).
+//
+// Ownership: created by `dms_progress_list_tasks_query_new`, owned by the caller, released
+// with `dms_progress_list_tasks_query_free`; a call copies it when it starts, so it may be
+// changed or freed once the call has started. Not thread-safe to change; several calls on
+// several threads may read the same query at once.
+typedef struct dms_progress_list_tasks_query dms_progress_list_tasks_query;
+
 // The progress of a task.
 //
 // Ownership: returned by `dms_progress_client_get_progress`, `dms_progress_client_wait` and
@@ -162,6 +206,23 @@ typedef struct dms_progress_progress dms_progress_progress;
 // values include the credentials' signature and, with temporary credentials or an IAM
 // token, the token itself: do not log them. Immutable; safe to read from several threads.
 typedef struct dms_progress_request dms_progress_request;
+
+// One background task (ListBackgroundTasks, ShowBackgroundTask).
+//
+// Ownership: a task from `dms_progress_client_show_task` or
+// `dms_progress_client_running_expansion` is owned by the caller and released with
+// `dms_progress_task_free`. A task from `dms_progress_task_list_get` is borrowed from its
+// list: valid until the list is freed, never freed itself. Immutable, so reading it from
+// several threads at once is safe. Strings returned by accessors live as long as the task.
+typedef struct dms_progress_task dms_progress_task;
+
+// Tasks: one page of ListBackgroundTasks, or every task of a walk over its pages.
+//
+// Ownership: returned by `dms_progress_client_list_tasks` and
+// `dms_progress_client_list_all_tasks`, owned by the caller, released with
+// `dms_progress_task_list_free`, which also ends the tasks borrowed from it. Immutable, so
+// reading it from several threads at once is safe.
+typedef struct dms_progress_task_list dms_progress_task_list;
 
 // How `dms_progress_client_wait` polls: interval, maximum wait, progress callback and
 // cancel token. Every setting left unset (or set to 0) is the library's default
@@ -649,6 +710,213 @@ dms_progress_result dms_progress_decode_response(uint16_t status,
                                                  size_t body_len,
                                                  struct dms_progress_progress **progress_out,
                                                  struct dms_progress_error **err_out);
+
+// New list query, every setting at the library's default. Never NULL (aborts only if memory
+// runs out). Thread-safe.
+struct dms_progress_list_tasks_query *dms_progress_list_tasks_query_new(void);
+
+// Releases a list query. NULL is accepted and ignored.
+void dms_progress_list_tasks_query_free(struct dms_progress_list_tasks_query *query);
+
+// Sets the 1-based position of the first task to return (the newest task is 1); 0 means the
+// library's default (1).
+//
+// Fails only for NULL `query`; `*err_out` is set to NULL on entry and, on failure, to a new
+// error (pass NULL to skip). The same holds for every list query setter.
+dms_progress_result dms_progress_list_tasks_query_set_start(struct dms_progress_list_tasks_query *query,
+                                                            uint32_t start,
+                                                            struct dms_progress_error **err_out);
+
+// Sets the number of tasks per page; 0 means the library's default. The service takes
+// 1..100: a larger limit is refused by the call (`DMS_PROGRESS_RESULT_INVALID_ARGUMENT`).
+dms_progress_result dms_progress_list_tasks_query_set_limit(struct dms_progress_list_tasks_query *query,
+                                                            uint32_t limit,
+                                                            struct dms_progress_error **err_out);
+
+// Sets the earliest creation time of the tasks returned, in milliseconds since the Unix
+// epoch (UTC; the service compares whole seconds); 0 means none. Fails also with
+// `DMS_PROGRESS_RESULT_INVALID_ARGUMENT` for a time the system cannot represent.
+dms_progress_result dms_progress_list_tasks_query_set_begin_time_ms(struct dms_progress_list_tasks_query *query,
+                                                                    uint64_t begin_time_ms,
+                                                                    struct dms_progress_error **err_out);
+
+// Sets the latest creation time of the tasks returned, as
+// `dms_progress_list_tasks_query_set_begin_time_ms`; 0 means none.
+dms_progress_result dms_progress_list_tasks_query_set_end_time_ms(struct dms_progress_list_tasks_query *query,
+                                                                  uint64_t end_time_ms,
+                                                                  struct dms_progress_error **err_out);
+
+// Releases a task. NULL is accepted and ignored. Never free a borrowed task (from
+// `dms_progress_task_list_get`). Using `task` after this is undefined.
+void dms_progress_task_free(struct dms_progress_task *task);
+
+// The task id (what `dms_progress_client_get_progress` takes); never empty. NULL for NULL.
+//
+// Lifetime: valid as long as `task`. The same holds for every string accessor of a task; a
+// NUL the service sent inside a string is shown as U+FFFD.
+const char *dms_progress_task_id(const struct dms_progress_task *task);
+
+// The task's name (`"kafkaInstanceExtend"` for an expansion); empty if the service sent
+// none. NULL for NULL.
+const char *dms_progress_task_name(const struct dms_progress_task *task);
+
+// Who started the task; empty if the service did not say. NULL for NULL.
+const char *dms_progress_task_user_name(const struct dms_progress_task *task);
+
+// The user id of who started the task; empty if the service did not say. NULL for NULL.
+const char *dms_progress_task_user_id(const struct dms_progress_task *task);
+
+// The task's state; `DMS_PROGRESS_TASK_STATE_OTHER` for text the library does not know
+// (read it with `dms_progress_task_status_text`) and for NULL.
+dms_progress_task_state dms_progress_task_status(const struct dms_progress_task *task);
+
+// The task's state as the service wrote it (`"EXECUTING"`, or empty when absent). NULL for
+// NULL.
+const char *dms_progress_task_status_text(const struct dms_progress_task *task);
+
+// True when the task has not ended (`CREATED` or `EXECUTING`): the library's one definition
+// of running, the one `dms_progress_client_running_expansion` picks by. False for NULL.
+bool dms_progress_task_is_running(const struct dms_progress_task *task);
+
+// When the task was created, in milliseconds since the Unix epoch. Returns true and writes
+// `*epoch_ms_out` when the service sent a time; false (writing nothing) when it sent none,
+// sent something that is not a time (see `dms_progress_task_created_at_text`), or an
+// argument is NULL.
+bool dms_progress_task_created_at(const struct dms_progress_task *task,
+                                  int64_t *epoch_ms_out);
+
+// When the task last changed, as `dms_progress_task_created_at`.
+bool dms_progress_task_updated_at(const struct dms_progress_task *task,
+                                  int64_t *epoch_ms_out);
+
+// The creation time as sent, when the service sent something that is not a time (kept
+// rather than dropped); NULL when it was a time, was absent, and for NULL.
+const char *dms_progress_task_created_at_text(const struct dms_progress_task *task);
+
+// The last change time as sent, as `dms_progress_task_created_at_text`.
+const char *dms_progress_task_updated_at_text(const struct dms_progress_task *task);
+
+// The task's parameters as the service sent them: JSON text when it keeps its word
+// (`{"new_storage_space":600}`), any other text otherwise, empty when absent; the library
+// does not parse it. NULL for NULL.
+const char *dms_progress_task_params(const struct dms_progress_task *task);
+
+// Releases a task list and the tasks borrowed from it. NULL is accepted and ignored.
+void dms_progress_task_list_free(struct dms_progress_task_list *list);
+
+// Number of tasks in the list (0 for NULL).
+size_t dms_progress_task_list_count(const struct dms_progress_task_list *list);
+
+// How many tasks match the query on every page together, as the service reported it with a
+// page (`task_count`): returns true and writes `*task_count_out` when it did; false (writing
+// nothing) when the page had no count, for a list from `dms_progress_client_list_all_tasks`
+// (which holds every task: its count is `dms_progress_task_list_count`), and for NULL.
+bool dms_progress_task_list_task_count(const struct dms_progress_task_list *list,
+                                       uint64_t *task_count_out);
+
+// Task `index` of the list (newest first, as the service lists them), borrowed: valid until
+// the list is freed; do not free it. NULL when `index` is out of range or `list` is NULL.
+const struct dms_progress_task *dms_progress_task_list_get(const struct dms_progress_task_list *list,
+                                                           size_t index);
+
+// The list as JSON, with `snprintf`'s contract: returns the length in bytes of the JSON
+// text (without the terminating NUL); when `len` is not 0 writes at most `len - 1` bytes of
+// it to `buf`, then a NUL. Call with `len` 0 (`buf` may then be NULL) for the size, then
+// with a buffer of at least that size plus one; a return value `>= len` means the text was
+// cut short (never inside a UTF-8 sequence). 0 for NULL `list`; nothing is written when
+// `buf` is NULL.
+//
+// The text is a JSON array with one object per task, in the list's order: `{"id": "...",
+// "name": "...", "status": "...", "created_at": ..., "updated_at": ..., "params": "..."}`,
+// where a time is a number (milliseconds since the Unix epoch), the text sent when it was
+// not a time, or `null` when absent, and `params` is the text the service sent, as a
+// string. The text holds no NUL byte. Thread-safe.
+size_t dms_progress_task_list_to_json(const struct dms_progress_task_list *list,
+                                      char *buf,
+                                      size_t len);
+
+// Lists one page of the tasks of `instance_id` (ListBackgroundTasks), newest first,
+// retrying transport errors, 429 and 5xx as configured. `query` may be NULL (the first page
+// of the service's size); it is checked before anything is sent (a limit outside 1..100, a
+// begin time after the end time: `DMS_PROGRESS_RESULT_INVALID_ARGUMENT`). `cancel` may be
+// NULL; when it is triggered (or `dms_progress_client_cancel_all` is called) the call
+// returns `DMS_PROGRESS_RESULT_CANCELLED` promptly, also in the middle of an attempt. A
+// page that cannot be decoded (not JSON, a `task_count` that is not a number, a task
+// without an id) is `DMS_PROGRESS_RESULT_DECODE`.
+//
+// On success writes a new list to `*list_out` (free it with `dms_progress_task_list_free`).
+// On failure returns the result code and, if `err_out` is not NULL, writes an error the
+// caller must free. `*err_out` is set to NULL on entry. Blocking; thread-safe.
+dms_progress_result dms_progress_client_list_tasks(const struct dms_progress_client *client,
+                                                   const char *instance_id,
+                                                   const struct dms_progress_list_tasks_query *query,
+                                                   const struct dms_progress_cancel *cancel,
+                                                   struct dms_progress_task_list **list_out,
+                                                   struct dms_progress_error **err_out);
+
+// Lists every task `query` selects (NULL: every task of the instance), newest first, by
+// walking page after page from its start until the list ends (pages of its limit, or of
+// the library's page size). A task seen on an earlier page is not repeated; a list that
+// does not end after the library's page limit is `DMS_PROGRESS_RESULT_DECODE`. The first
+// failing page ends the walk with its error (no partial list). Retries, checks, `cancel`
+// and errors as `dms_progress_client_list_tasks`.
+//
+// On success writes a new list to `*list_out` (caller frees; it reports no `task_count`).
+// `*err_out` is set to NULL on entry and written on failure when not NULL. Blocking;
+// thread-safe.
+dms_progress_result dms_progress_client_list_all_tasks(const struct dms_progress_client *client,
+                                                       const char *instance_id,
+                                                       const struct dms_progress_list_tasks_query *query,
+                                                       const struct dms_progress_cancel *cancel,
+                                                       struct dms_progress_task_list **list_out,
+                                                       struct dms_progress_error **err_out);
+
+// Shows one task of `instance_id` (ShowBackgroundTask). A task the service does not know is
+// `DMS_PROGRESS_RESULT_API` (HTTP 404); a deleted one is shown with the status
+// `DMS_PROGRESS_TASK_STATE_DELETED`. Retries, `cancel` and errors as
+// `dms_progress_client_list_tasks`.
+//
+// On success writes a new task to `*task_out` (free it with `dms_progress_task_free`).
+// `*err_out` is set to NULL on entry and written on failure when not NULL. Blocking;
+// thread-safe.
+dms_progress_result dms_progress_client_show_task(const struct dms_progress_client *client,
+                                                  const char *instance_id,
+                                                  const char *task_id,
+                                                  const struct dms_progress_cancel *cancel,
+                                                  struct dms_progress_task **task_out,
+                                                  struct dms_progress_error **err_out);
+
+// Deletes the record of one task of `instance_id` (DeleteBackgroundTask): it then shows as
+// `DELETED` and its progress is the service's not-found error. Retried like every call
+// (deleting is idempotent), so a retry after a lost answer may report the not-found error
+// for a task the first attempt deleted. `cancel` and errors as
+// `dms_progress_client_list_tasks`.
+//
+// Returns `DMS_PROGRESS_RESULT_OK` once deleted. `*err_out` is set to NULL on entry and
+// written on failure when not NULL. Blocking; thread-safe.
+dms_progress_result dms_progress_client_delete_task(const struct dms_progress_client *client,
+                                                    const char *instance_id,
+                                                    const char *task_id,
+                                                    const struct dms_progress_cancel *cancel,
+                                                    struct dms_progress_error **err_out);
+
+// Finds the expansion running on `instance_id`: reads every page of its tasks and picks the
+// newest task that is `CREATED` or `EXECUTING`, one named `kafkaInstanceExtend` preferred
+// over any other name (the library's one definition of the pick; a task without a
+// creation time ranks below every task with one). `cancel` and errors as
+// `dms_progress_client_list_tasks`.
+//
+// On success writes `*running_out` and `*task_out`: true and the picked task when one runs;
+// false and the instance's newest task of any status when none does, or false and NULL
+// when the instance has no task at all. A task written is new and owned by the caller
+// (free it with `dms_progress_task_free`). `*err_out` is set to NULL on entry and written
+// on failure when not NULL. Blocking; thread-safe.
+dms_progress_result dms_progress_client_running_expansion(const struct dms_progress_client *client,
+                                                          const char *instance_id,
+                                                          const struct dms_progress_cancel *cancel,
+                                                          bool *running_out,
+                                                          struct dms_progress_task **task_out,
+                                                          struct dms_progress_error **err_out);
 
 // New wait options, every setting at the library's default. Never NULL (aborts only if
 // memory runs out). Thread-safe.

@@ -15,6 +15,10 @@
  * - client::wait with wait_options: interval and maximum wait (unset: the library's
  *   defaults), a std::function callback (an exception it throws stops the wait and is
  *   rethrown by wait, never crossing the C library) and a cancel token.
+ * - the background-task calls: client::list_tasks (one page, a task_page), list_all_tasks
+ *   (every page, walked by the library), show_task, delete_task and running_expansion, with
+ *   dms_progress::task values and a list_tasks_query whose unset fields are the library's
+ *   defaults.
  *
  * Thread-safety is the C API's: a client and a cancel token may be used from any number of
  * threads at once; a config must not be changed from two threads at once. Strings passed in
@@ -77,6 +81,53 @@ struct progress {
     std::optional<std::size_t> current_step;
 };
 
+/// One background task, copied out of the library.
+struct task {
+    std::string id;
+    /// "kafkaInstanceExtend" for an expansion.
+    std::string name;
+    std::string user_name, user_id;
+    dms_progress_task_state status = DMS_PROGRESS_TASK_STATE_OTHER;
+    /// The status as the service wrote it ("EXECUTING", or text the library does not know).
+    std::string status_text;
+    /// The library's reading: CREATED or EXECUTING.
+    bool is_running = false;
+    /// When the service sent a time; std::nullopt when absent or not a time.
+    std::optional<std::chrono::system_clock::time_point> created_at, updated_at;
+    /// The times as the service sent them when they were not times.
+    std::optional<std::string> created_at_text, updated_at_text;
+    /// The parameters as the service sent them (JSON text, normally), unparsed.
+    std::string params;
+};
+
+/// One page of a task list.
+struct task_page {
+    /// Newest first.
+    std::vector<task> tasks;
+    /// How many tasks match on every page together, when the service said.
+    std::optional<uint64_t> task_count;
+};
+
+/// Which tasks client::list_tasks and client::list_all_tasks ask for; an unset field is the
+/// library's default (from the newest task, its page size, no time bounds). The values are
+/// checked by the library when the call starts (a limit outside 1..100, a begin time after
+/// the end time: DMS_PROGRESS_RESULT_INVALID_ARGUMENT).
+struct list_tasks_query {
+    /// The 1-based position of the first task (the newest is 1).
+    std::optional<uint32_t> start;
+    /// Tasks per page.
+    std::optional<uint32_t> limit;
+    /// Only tasks created at or after / at or before these times (not before 1970).
+    std::optional<std::chrono::system_clock::time_point> begin_time, end_time;
+};
+
+/// What client::running_expansion found: `running` and the picked task, or not running and
+/// the instance's newest task (std::nullopt when it has none).
+struct expansion {
+    bool running = false;
+    std::optional<dms_progress::task> task;
+};
+
 namespace detail {
 
 inline std::string copy_string(const char *s) { return s ? std::string(s) : std::string(); }
@@ -135,6 +186,50 @@ inline progress copy_progress(const dms_progress_progress *p) {
 inline progress take_progress(dms_progress_progress *p) {
     std::unique_ptr<dms_progress_progress, void (*)(dms_progress_progress *)> owned(p, dms_progress_progress_free);
     return copy_progress(owned.get());
+}
+
+/// Copies a (borrowed) C task into a value.
+inline task copy_task(const dms_progress_task *t) {
+    task out;
+    out.id = copy_string(dms_progress_task_id(t));
+    out.name = copy_string(dms_progress_task_name(t));
+    out.user_name = copy_string(dms_progress_task_user_name(t));
+    out.user_id = copy_string(dms_progress_task_user_id(t));
+    out.status = dms_progress_task_status(t);
+    out.status_text = copy_string(dms_progress_task_status_text(t));
+    out.is_running = dms_progress_task_is_running(t);
+    int64_t ms = 0;
+    bool known = dms_progress_task_created_at(t, &ms);
+    out.created_at = epoch_ms(known, ms);
+    known = dms_progress_task_updated_at(t, &ms);
+    out.updated_at = epoch_ms(known, ms);
+    out.created_at_text = copy_optional(dms_progress_task_created_at_text(t));
+    out.updated_at_text = copy_optional(dms_progress_task_updated_at_text(t));
+    out.params = copy_string(dms_progress_task_params(t));
+    return out;
+}
+
+/// Takes ownership of a C task, copies it, frees it.
+inline task take_task(dms_progress_task *t) {
+    std::unique_ptr<dms_progress_task, void (*)(dms_progress_task *)> owned(t, dms_progress_task_free);
+    return copy_task(owned.get());
+}
+
+/// Takes ownership of a C task list, copies it, frees it.
+inline task_page take_task_list(dms_progress_task_list *l) {
+    std::unique_ptr<dms_progress_task_list, void (*)(dms_progress_task_list *)> owned(l,
+                                                                                     dms_progress_task_list_free);
+    task_page out;
+    const std::size_t count = dms_progress_task_list_count(l);
+    out.tasks.reserve(count);
+    for (std::size_t i = 0; i < count; i++) {
+        out.tasks.push_back(copy_task(dms_progress_task_list_get(l, i)));
+    }
+    uint64_t total = 0;
+    if (dms_progress_task_list_task_count(l, &total)) {
+        out.task_count = total;
+    }
+    return out;
 }
 
 } // namespace detail
@@ -247,6 +342,39 @@ private:
 
 inline uint64_t to_ms(std::chrono::milliseconds d) {
     return d.count() < 0 ? 0 : static_cast<uint64_t>(d.count());
+}
+
+/// A query bound in milliseconds since the epoch (the C API's 0 is "none", so the epoch
+/// itself and earlier times cannot be said and are refused).
+inline uint64_t bound_ms(std::chrono::system_clock::time_point t, const char *what) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    if (ms <= 0) {
+        throw error(DMS_PROGRESS_RESULT_INVALID_ARGUMENT, std::string("invalid argument: ") + what +
+                                                              " is not after 1970-01-01T00:00:00Z");
+    }
+    return static_cast<uint64_t>(ms);
+}
+
+using query_handle = handle<dms_progress_list_tasks_query, dms_progress_list_tasks_query_free>;
+
+/// The C query of `q`.
+inline query_handle make_query(const list_tasks_query &q) {
+    query_handle h(dms_progress_list_tasks_query_new(), "dms_progress::list_tasks_query");
+    if (q.start) {
+        set([&](dms_progress_error **e) { return dms_progress_list_tasks_query_set_start(h.get(), *q.start, e); });
+    }
+    if (q.limit) {
+        set([&](dms_progress_error **e) { return dms_progress_list_tasks_query_set_limit(h.get(), *q.limit, e); });
+    }
+    if (q.begin_time) {
+        uint64_t ms = bound_ms(*q.begin_time, "begin_time");
+        set([&](dms_progress_error **e) { return dms_progress_list_tasks_query_set_begin_time_ms(h.get(), ms, e); });
+    }
+    if (q.end_time) {
+        uint64_t ms = bound_ms(*q.end_time, "end_time");
+        set([&](dms_progress_error **e) { return dms_progress_list_tasks_query_set_end_time_ms(h.get(), ms, e); });
+    }
+    return h;
 }
 
 } // namespace detail
@@ -484,6 +612,82 @@ public:
             detail::throw_error(rc, err);
         }
         return detail::take_progress(out);
+    }
+
+    /// One page of the instance's tasks, newest first (ListBackgroundTasks). Blocking.
+    task_page list_tasks(const std::string &instance_id, const list_tasks_query &query = list_tasks_query(),
+                         const cancel_token *cancel = nullptr) const {
+        const char *instance = detail::c_str(instance_id, "instance id");
+        detail::query_handle q = detail::make_query(query);
+        dms_progress_task_list *out = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc =
+            dms_progress_client_list_tasks(get(), instance, q.get(), cancel ? cancel->get() : nullptr, &out, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return detail::take_task_list(out);
+    }
+
+    /// Every task the query selects, newest first: the library walks the pages. Blocking.
+    std::vector<task> list_all_tasks(const std::string &instance_id,
+                                     const list_tasks_query &query = list_tasks_query(),
+                                     const cancel_token *cancel = nullptr) const {
+        const char *instance = detail::c_str(instance_id, "instance id");
+        detail::query_handle q = detail::make_query(query);
+        dms_progress_task_list *out = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_list_all_tasks(get(), instance, q.get(),
+                                                                    cancel ? cancel->get() : nullptr, &out, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return detail::take_task_list(out).tasks;
+    }
+
+    /// One task (ShowBackgroundTask); a deleted one shows DMS_PROGRESS_TASK_STATE_DELETED.
+    /// Blocking.
+    task show_task(const std::string &instance_id, const std::string &task_id,
+                   const cancel_token *cancel = nullptr) const {
+        dms_progress_task *out = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_show_task(
+            get(), detail::c_str(instance_id, "instance id"), detail::c_str(task_id, "task id"),
+            cancel ? cancel->get() : nullptr, &out, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        return detail::take_task(out);
+    }
+
+    /// Deletes the record of a task (DeleteBackgroundTask). Blocking.
+    void delete_task(const std::string &instance_id, const std::string &task_id,
+                     const cancel_token *cancel = nullptr) const {
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc =
+            dms_progress_client_delete_task(get(), detail::c_str(instance_id, "instance id"),
+                                            detail::c_str(task_id, "task id"), cancel ? cancel->get() : nullptr, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+    }
+
+    /// The expansion running on the instance, as the library picks it. Blocking.
+    expansion running_expansion(const std::string &instance_id, const cancel_token *cancel = nullptr) const {
+        bool running = false;
+        dms_progress_task *t = nullptr;
+        dms_progress_error *err = nullptr;
+        dms_progress_result rc = dms_progress_client_running_expansion(
+            get(), detail::c_str(instance_id, "instance id"), cancel ? cancel->get() : nullptr, &running, &t, &err);
+        if (rc != DMS_PROGRESS_RESULT_OK) {
+            detail::throw_error(rc, err);
+        }
+        expansion out;
+        out.running = running;
+        if (t) {
+            out.task = detail::take_task(t);
+        }
+        return out;
     }
 
     const dms_progress_client *get() const { return h_.get(); }

@@ -34,6 +34,15 @@
 //		OnProgress: func(p *dmsprogress.Progress) { ... },
 //	})
 //
+// The background tasks of an instance: ListTasks (one page), AllTasks (every page, walked by
+// the library), ShowTask, DeleteTask, and RunningExpansion (the task to watch, as the
+// library picks it):
+//
+//	x, err := c.RunningExpansion(ctx, instanceID)
+//	if err == nil && x.Running {
+//		p, err = c.Wait(ctx, instanceID, x.Task.ID, dmsprogress.WaitOptions{})
+//	}
+//
 // Unset Config fields come from the environment (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
 // HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID) and the credentials profile
 // file, as the official SDKs do.

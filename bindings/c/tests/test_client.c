@@ -818,6 +818,261 @@ static void test_cancel_all_and_free_while_waits_run(void) {
     CHECK_RC(a.rc, DMS_PROGRESS_RESULT_CANCELLED);
 }
 
+/* --- the background-task APIs (c-tasks-instance, c-idle-instance, c-empty-instance) --- */
+
+static const char *TASKS_INSTANCE = "c-tasks-instance";
+
+/* The task of `list` with id `id`, or NULL. */
+static const dms_progress_task *find_task(const dms_progress_task_list *list, const char *id) {
+    for (size_t i = 0; i < dms_progress_task_list_count(list); i++) {
+        const dms_progress_task *t = dms_progress_task_list_get(list, i);
+        if (strcmp(dms_progress_task_id(t), id) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static void test_list_tasks(dms_progress_client *client) {
+    dms_progress_task_list *list = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, NULL, NULL, &list, &err), DMS_PROGRESS_RESULT_OK);
+    CHECK(err == NULL);
+    CHECK(dms_progress_task_list_count(list) == 5);
+    uint64_t total = 0;
+    CHECK(dms_progress_task_list_task_count(list, &total) && total == 5);
+    /* Newest first: restarting (60 s ago), expanding, to-delete, failed-once, old-done. */
+    const char *order[] = {"restarting", "expanding", "to-delete", "failed-once", "old-done"};
+    int64_t previous = INT64_MAX;
+    for (size_t i = 0; i < 5; i++) {
+        const dms_progress_task *t = dms_progress_task_list_get(list, i);
+        CHECK(t != NULL && strcmp(dms_progress_task_id(t), order[i]) == 0);
+        int64_t created = 0, updated = 0;
+        CHECK(dms_progress_task_created_at(t, &created) && created <= previous);
+        CHECK(dms_progress_task_updated_at(t, &updated) && updated >= created);
+        CHECK(dms_progress_task_created_at_text(t) == NULL && dms_progress_task_updated_at_text(t) == NULL);
+        previous = created;
+    }
+    CHECK(dms_progress_task_list_get(list, 5) == NULL);
+    const dms_progress_task *t = find_task(list, "expanding");
+    CHECK(strcmp(dms_progress_task_name(t), "kafkaInstanceExtend") == 0);
+    CHECK(dms_progress_task_status(t) == DMS_PROGRESS_TASK_STATE_EXECUTING);
+    CHECK(strcmp(dms_progress_task_status_text(t), "EXECUTING") == 0);
+    CHECK(dms_progress_task_is_running(t));
+    t = find_task(list, "old-done");
+    CHECK(dms_progress_task_status(t) == DMS_PROGRESS_TASK_STATE_SUCCESS && !dms_progress_task_is_running(t));
+    CHECK(strcmp(dms_progress_task_params(t), "{\"new_storage_space\":600}") == 0);
+    CHECK(dms_progress_task_user_name(t) != NULL && dms_progress_task_user_id(t) != NULL);
+    t = find_task(list, "failed-once");
+    CHECK(dms_progress_task_status(t) == DMS_PROGRESS_TASK_STATE_FAILED);
+    CHECK(strcmp(dms_progress_task_name(find_task(list, "restarting")), "restartInstance") == 0);
+
+    /* snprintf semantics: the size first, then the text; a short buffer is cut and ended. */
+    size_t need = dms_progress_task_list_to_json(list, NULL, 0);
+    CHECK(need > 0);
+    char *json = malloc(need + 1);
+    CHECK(dms_progress_task_list_to_json(list, json, need + 1) == need);
+    CHECK(strlen(json) == need);
+    CHECK(json[0] == '[' && json[need - 1] == ']');
+    CHECK(strstr(json, "{\"id\":\"restarting\",\"name\":\"restartInstance\",\"status\":\"EXECUTING\",\"created_at\":") != NULL);
+    CHECK(strstr(json, "\"params\":\"{\\\"new_storage_space\\\":600}\"") != NULL);
+    char small[8];
+    memset(small, 'x', sizeof small);
+    CHECK(dms_progress_task_list_to_json(list, small, sizeof small) == need);
+    CHECK(memcmp(small, json, 7) == 0 && small[7] == 0);
+    char one = 'x';
+    CHECK(dms_progress_task_list_to_json(list, &one, 1) == need && one == 0);
+    CHECK(dms_progress_task_list_to_json(NULL, small, sizeof small) == 0);
+    free(json);
+    dms_progress_task_list_free(list);
+
+    /* A page of two from the second task: task_count still counts every task. */
+    dms_progress_list_tasks_query *q = dms_progress_list_tasks_query_new();
+    CHECK_RC(dms_progress_list_tasks_query_set_start(q, 2, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_limit(q, 2, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, q, NULL, &list, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_task_list_count(list) == 2);
+    CHECK(dms_progress_task_list_task_count(list, &total) && total == 5);
+    CHECK(strcmp(dms_progress_task_id(dms_progress_task_list_get(list, 0)), "expanding") == 0);
+    dms_progress_task_list_free(list);
+
+    /* Every page, two at a time: five tasks once each, no task_count for a walk. */
+    CHECK_RC(dms_progress_list_tasks_query_set_start(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, TASKS_INSTANCE, q, NULL, &list, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_task_list_count(list) == 5);
+    CHECK(!dms_progress_task_list_task_count(list, &total));
+    CHECK(strcmp(dms_progress_task_id(dms_progress_task_list_get(list, 4)), "old-done") == 0);
+    dms_progress_task_list_free(list);
+
+    /* Time bounds: only what was created within the last 30 minutes. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t now_ms = (uint64_t)now.tv_sec * 1000;
+    CHECK_RC(dms_progress_list_tasks_query_set_limit(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_begin_time_ms(q, now_ms - 1800 * 1000, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_end_time_ms(q, now_ms + 60 * 1000, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, TASKS_INSTANCE, q, NULL, &list, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_task_list_count(list) == 2);
+    CHECK(find_task(list, "restarting") != NULL && find_task(list, "expanding") != NULL);
+    dms_progress_task_list_free(list);
+
+    /* The core decides what a query may hold; nothing is sent for a refused one. */
+    list = (dms_progress_task_list *)0x1;
+    CHECK_RC(dms_progress_list_tasks_query_set_begin_time_ms(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_end_time_ms(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_limit(q, 101, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, q, NULL, &list, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "limit") != NULL);
+    CHECK(list == (dms_progress_task_list *)0x1); /* outputs are written only on success */
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, TASKS_INSTANCE, q, NULL, &list, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_list_tasks_query_set_limit(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_begin_time_ms(q, now_ms, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_end_time_ms(q, now_ms - 1000, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, q, NULL, &list, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "begin_time") != NULL);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_list_tasks_query_set_begin_time_ms(q, UINT64_MAX, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_list_tasks_query_set_end_time_ms(q, 0, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, q, NULL, &list, &err), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "begin_time") != NULL);
+    dms_progress_error_free(err);
+    dms_progress_list_tasks_query_free(q);
+
+    /* An instance without tasks lists none; a cancelled token stops the call before it sends. */
+    CHECK_RC(dms_progress_client_list_all_tasks(client, "c-empty-instance", NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_task_list_count(list) == 0);
+    CHECK(dms_progress_task_list_to_json(list, small, sizeof small) == 2 && strcmp(small, "[]") == 0);
+    dms_progress_task_list_free(list);
+    dms_progress_cancel *cancel = dms_progress_cancel_new();
+    dms_progress_cancel_trigger(cancel);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, TASKS_INSTANCE, NULL, cancel, &list, NULL), DMS_PROGRESS_RESULT_CANCELLED);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, NULL, cancel, &list, NULL), DMS_PROGRESS_RESULT_CANCELLED);
+    dms_progress_task *task = NULL;
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "old-done", cancel, &task, NULL), DMS_PROGRESS_RESULT_CANCELLED);
+    CHECK_RC(dms_progress_client_delete_task(client, TASKS_INSTANCE, "old-done", cancel, NULL), DMS_PROGRESS_RESULT_CANCELLED);
+    bool running = false;
+    CHECK_RC(dms_progress_client_running_expansion(client, TASKS_INSTANCE, cancel, &running, &task, NULL), DMS_PROGRESS_RESULT_CANCELLED);
+    dms_progress_cancel_free(cancel);
+}
+
+static void test_show_and_delete_task(dms_progress_client *client) {
+    dms_progress_task *task = NULL;
+    dms_progress_error *err = NULL;
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "to-delete", NULL, &task, &err), DMS_PROGRESS_RESULT_OK);
+    CHECK(strcmp(dms_progress_task_id(task), "to-delete") == 0);
+    CHECK(dms_progress_task_status(task) == DMS_PROGRESS_TASK_STATE_SUCCESS);
+    dms_progress_task_free(task);
+
+    CHECK_RC(dms_progress_client_delete_task(client, TASKS_INSTANCE, "to-delete", NULL, &err), DMS_PROGRESS_RESULT_OK);
+    CHECK(err == NULL);
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "to-delete", NULL, &task, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(dms_progress_task_status(task) == DMS_PROGRESS_TASK_STATE_DELETED);
+    CHECK(strcmp(dms_progress_task_status_text(task), "DELETED") == 0);
+    dms_progress_task_free(task);
+    dms_progress_progress *p = NULL;
+    CHECK_RC(dms_progress_client_get_progress(client, TASKS_INSTANCE, "to-delete", NULL, &p, &err), DMS_PROGRESS_RESULT_API);
+    CHECK(err != NULL && dms_progress_error_http_status(err) == 404);
+    CHECK(err != NULL && strcmp(dms_progress_error_api_code(err), "DMS.00404023") == 0);
+    dms_progress_error_free(err);
+    /* Deleting again is no error (the service's answer); an unknown task is a 404. */
+    CHECK_RC(dms_progress_client_delete_task(client, TASKS_INSTANCE, "to-delete", NULL, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "no-such-task", NULL, &task, &err), DMS_PROGRESS_RESULT_API);
+    CHECK(err != NULL && dms_progress_error_http_status(err) == 404);
+    dms_progress_error_free(err);
+    /* Ids are checked before anything is sent. */
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "a/b", NULL, &task, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_client_delete_task(client, "", "t", NULL, NULL), DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(dms_progress_client_list_tasks(client, "a b", NULL, NULL, (dms_progress_task_list **)&task, NULL),
+             DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+}
+
+static void test_running_expansion(dms_progress_client *client) {
+    /* Two tasks run on c-tasks-instance; the expansion wins over the newer restart. */
+    bool running = false;
+    dms_progress_task *task = NULL;
+    CHECK_RC(dms_progress_client_running_expansion(client, TASKS_INSTANCE, NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(running && task != NULL && strcmp(dms_progress_task_id(task), "expanding") == 0);
+    dms_progress_task_free(task);
+    /* Nothing runs: the newest task says what was last. */
+    running = true;
+    CHECK_RC(dms_progress_client_running_expansion(client, "c-idle-instance", NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(!running && task != NULL && strcmp(dms_progress_task_id(task), "idle-newest") == 0);
+    CHECK(task != NULL && dms_progress_task_status(task) == DMS_PROGRESS_TASK_STATE_SUCCESS);
+    dms_progress_task_free(task);
+    /* No task at all. */
+    running = true;
+    task = (dms_progress_task *)0x1;
+    CHECK_RC(dms_progress_client_running_expansion(client, "c-empty-instance", NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(!running && task == NULL);
+}
+
+static void test_task_null_parameters(dms_progress_client *client) {
+    dms_progress_task_list *list = NULL;
+    dms_progress_task *task = NULL;
+    dms_progress_error *err = NULL;
+    bool running = false;
+    CHECK_RC(dms_progress_client_list_tasks(NULL, TASKS_INSTANCE, NULL, NULL, &list, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strcmp(dms_progress_error_message(err), "client is NULL") == 0);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_list_tasks(client, NULL, NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, NULL, NULL, NULL, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strcmp(dms_progress_error_message(err), "list_out is NULL") == 0);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_list_all_tasks(NULL, TASKS_INSTANCE, NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, NULL, NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_list_all_tasks(client, TASKS_INSTANCE, NULL, NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_show_task(NULL, TASKS_INSTANCE, "t", NULL, &task, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_show_task(client, NULL, "t", NULL, &task, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, NULL, NULL, &task, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strcmp(dms_progress_error_message(err), "task_id is NULL") == 0);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "t", NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_delete_task(NULL, TASKS_INSTANCE, "t", NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_delete_task(client, NULL, "t", NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_delete_task(client, TASKS_INSTANCE, NULL, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_running_expansion(NULL, TASKS_INSTANCE, NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_running_expansion(client, NULL, NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_client_running_expansion(client, TASKS_INSTANCE, NULL, NULL, &task, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strcmp(dms_progress_error_message(err), "running_out is NULL") == 0);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_client_running_expansion(client, TASKS_INSTANCE, NULL, &running, NULL, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    const char bad[] = {'c', (char)0xff, 0};
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, bad, NULL, &task, &err), DMS_PROGRESS_RESULT_INVALID_UTF8);
+    CHECK(err != NULL && strstr(dms_progress_error_message(err), "task_id is not valid UTF-8") != NULL);
+    dms_progress_error_free(err);
+
+    /* The query setters refuse NULL; the accessors give their neutral value for NULL. */
+    CHECK_RC(dms_progress_list_tasks_query_set_start(NULL, 1, &err), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK(err != NULL && strcmp(dms_progress_error_message(err), "query is NULL") == 0);
+    dms_progress_error_free(err);
+    CHECK_RC(dms_progress_list_tasks_query_set_limit(NULL, 1, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_list_tasks_query_set_begin_time_ms(NULL, 1, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    CHECK_RC(dms_progress_list_tasks_query_set_end_time_ms(NULL, 1, NULL), DMS_PROGRESS_RESULT_NULL_PARAMETER);
+    dms_progress_list_tasks_query_free(NULL);
+    dms_progress_task_list_free(NULL);
+    dms_progress_task_free(NULL);
+    int64_t ms = 0;
+    uint64_t count = 0;
+    CHECK(dms_progress_task_list_count(NULL) == 0);
+    CHECK(!dms_progress_task_list_task_count(NULL, &count));
+    CHECK(dms_progress_task_list_get(NULL, 0) == NULL);
+    CHECK(dms_progress_task_id(NULL) == NULL && dms_progress_task_name(NULL) == NULL);
+    CHECK(dms_progress_task_user_name(NULL) == NULL && dms_progress_task_user_id(NULL) == NULL);
+    CHECK(dms_progress_task_status(NULL) == DMS_PROGRESS_TASK_STATE_OTHER);
+    CHECK(dms_progress_task_status_text(NULL) == NULL && dms_progress_task_params(NULL) == NULL);
+    CHECK(!dms_progress_task_is_running(NULL));
+    CHECK(!dms_progress_task_created_at(NULL, &ms) && !dms_progress_task_updated_at(NULL, &ms));
+    CHECK(dms_progress_task_created_at_text(NULL) == NULL && dms_progress_task_updated_at_text(NULL) == NULL);
+    CHECK_RC(dms_progress_client_show_task(client, TASKS_INSTANCE, "old-done", NULL, &task, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(!dms_progress_task_created_at(task, NULL));
+    dms_progress_task_free(task);
+    CHECK_RC(dms_progress_client_list_tasks(client, TASKS_INSTANCE, NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_OK);
+    CHECK(!dms_progress_task_list_task_count(list, NULL));
+    CHECK(dms_progress_task_list_to_json(list, NULL, 100) == dms_progress_task_list_to_json(list, NULL, 0));
+    dms_progress_task_list_free(list);
+}
+
 /* --- a server that accepts connections and never answers, in a child process (so that its
  * sockets are not counted with ours) --- */
 
@@ -980,6 +1235,101 @@ static void test_cancelled_get_progress_on_a_hanging_server(void) {
     waitpid(server, NULL, 0);
 }
 
+/* --- a server that answers every request with one canned response, in a child process --- */
+
+static pid_t scripted_server(const char *response, int *port_out) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    CHECK(listen(fd, 16) == 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd, (struct sockaddr *)&addr, &len);
+    *port_out = ntohs(addr.sin_port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;) {
+            int c = accept(fd, NULL, NULL);
+            char req[4096];
+            size_t got = 0;
+            ssize_t n;
+            /* A GET has no body: the request ends with its head. */
+            while (got < sizeof req - 1 && (n = read(c, req + got, sizeof req - 1 - got)) > 0) {
+                got += (size_t)n;
+                req[got] = 0;
+                if (strstr(req, "\r\n\r\n")) {
+                    break;
+                }
+            }
+            if (write(c, response, strlen(response)) < 0) {
+                _exit(1);
+            }
+            close(c);
+        }
+    }
+    close(fd);
+    return pid;
+}
+
+/* A client of the scripted server on `port`, without retries. */
+static dms_progress_client *scripted_client(int port) {
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", port);
+    dms_progress_config *cfg = dms_progress_config_new();
+    dms_progress_config_set_use_environment(cfg, false, NULL);
+    dms_progress_config_set_endpoint(cfg, endpoint, NULL);
+    dms_progress_config_set_project_id(cfg, "p", NULL);
+    dms_progress_config_set_access_key_id(cfg, "AK", NULL);
+    dms_progress_config_set_secret_access_key(cfg, "SK", NULL);
+    dms_progress_config_set_retries(cfg, 0, NULL);
+    dms_progress_client *client = NULL;
+    CHECK_RC(dms_progress_client_new(cfg, &client, NULL), DMS_PROGRESS_RESULT_OK);
+    dms_progress_config_free(cfg);
+    return client;
+}
+
+/* Answers a task list page must not be taken for: each a typed DECODE error naming it. */
+static void test_malformed_task_pages(void) {
+    struct {
+        const char *body, *names;
+    } cases[] = {
+        {"this is not JSON", "not a JSON object"},
+        {"{\"task_count\": \"many\", \"tasks\": []}", "task_count"},
+        {"{\"task_count\": \"1\", \"tasks\": {}}", "expected a sequence"},
+        {"{\"task_count\": \"1\", \"tasks\": [{\"name\": \"no id\"}]}", "id"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char response[512];
+        snprintf(response, sizeof response,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: req-%zu\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 i, strlen(cases[i].body), cases[i].body);
+        int port = 0;
+        pid_t server = scripted_server(response, &port);
+        dms_progress_client *client = scripted_client(port);
+        dms_progress_task_list *list = NULL;
+        dms_progress_task *task = NULL;
+        dms_progress_error *err = NULL;
+        CHECK_RC(dms_progress_client_list_tasks(client, "i", NULL, NULL, &list, &err), DMS_PROGRESS_RESULT_DECODE);
+        CHECK(list == NULL);
+        CHECK(err != NULL && strstr(dms_progress_error_message(err), cases[i].names) != NULL);
+        char request_id[16];
+        snprintf(request_id, sizeof request_id, "req-%zu", i);
+        CHECK(err != NULL && dms_progress_error_request_id(err) != NULL &&
+              strcmp(dms_progress_error_request_id(err), request_id) == 0);
+        dms_progress_error_free(err);
+        CHECK_RC(dms_progress_client_list_all_tasks(client, "i", NULL, NULL, &list, NULL), DMS_PROGRESS_RESULT_DECODE);
+        CHECK_RC(dms_progress_client_show_task(client, "i", "t", NULL, &task, NULL), DMS_PROGRESS_RESULT_DECODE);
+        bool running = false;
+        CHECK_RC(dms_progress_client_running_expansion(client, "i", NULL, &running, &task, NULL), DMS_PROGRESS_RESULT_DECODE);
+        CHECK(task == NULL);
+        dms_progress_client_free(client);
+        kill(server, SIGKILL);
+        waitpid(server, NULL, 0);
+    }
+}
+
 int main(void) {
     dms_progress_client *client = new_client(env("DMS_SK"));
     test_version();
@@ -996,6 +1346,11 @@ int main(void) {
     test_shared_by_threads(client);
     test_cancel_all_and_free_while_waits_run();
     test_cancelled_get_progress_on_a_hanging_server();
+    test_list_tasks(client);
+    test_show_and_delete_task(client);
+    test_running_expansion(client);
+    test_task_null_parameters(client);
+    test_malformed_task_pages();
     dms_progress_client_free(client);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;

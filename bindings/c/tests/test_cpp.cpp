@@ -12,6 +12,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "dms_progress.hpp"
 
@@ -239,6 +240,72 @@ static void test_sans_io_round_trip() {
     CHECK(e.request_id() == std::optional<std::string>("req-2"));
 }
 
+static const char *TASKS_INSTANCE = "c-tasks-instance";
+
+static void test_list_tasks() {
+    dp::client c(emulator_config());
+    dp::task_page page = c.list_tasks(TASKS_INSTANCE);
+    CHECK(page.task_count == std::optional<uint64_t>(5));
+    CHECK(page.tasks.size() == 5 && page.tasks[0].id == "restarting" && page.tasks[0].name == "restartInstance");
+    CHECK(page.tasks.size() == 5 && page.tasks[1].id == "expanding" &&
+          page.tasks[1].status == DMS_PROGRESS_TASK_STATE_EXECUTING && page.tasks[1].status_text == "EXECUTING" &&
+          page.tasks[1].is_running);
+    CHECK(page.tasks.size() == 5 && page.tasks[4].id == "old-done" &&
+          page.tasks[4].status == DMS_PROGRESS_TASK_STATE_SUCCESS && !page.tasks[4].is_running &&
+          page.tasks[4].params == "{\"new_storage_space\":600}");
+    for (const dp::task &t : page.tasks) {
+        CHECK(t.created_at.has_value() && t.updated_at.has_value() && *t.updated_at >= *t.created_at);
+        CHECK(!t.created_at_text.has_value());
+    }
+
+    dp::list_tasks_query q;
+    q.start = 2;
+    q.limit = 2;
+    page = c.list_tasks(TASKS_INSTANCE, q);
+    CHECK(page.tasks.size() == 2 && page.tasks[0].id == "expanding" && page.task_count == std::optional<uint64_t>(5));
+    q.start.reset();
+    std::vector<dp::task> all = c.list_all_tasks(TASKS_INSTANCE, q);
+    CHECK(all.size() == 5 && all.back().id == "old-done");
+
+    dp::list_tasks_query recent;
+    recent.begin_time = std::chrono::system_clock::now() - 30min;
+    CHECK(c.list_all_tasks(TASKS_INSTANCE, recent).size() == 2);
+
+    q.limit = 101; // the library's rule, not the wrapper's
+    dp::error e = expect_error([&] { c.list_tasks(TASKS_INSTANCE, q); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_INVALID_ARGUMENT && std::string(e.what()).find("limit") != std::string::npos);
+    dp::list_tasks_query before_epoch;
+    before_epoch.end_time = std::chrono::system_clock::time_point();
+    e = expect_error([&] { c.list_tasks(TASKS_INSTANCE, before_epoch); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+    CHECK(c.list_all_tasks("c-empty-instance").empty());
+    dp::cancel_token cancel;
+    cancel.trigger();
+    e = expect_error([&] { c.list_all_tasks(TASKS_INSTANCE, {}, &cancel); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_CANCELLED);
+}
+
+static void test_show_delete_and_running_expansion() {
+    dp::client c(emulator_config());
+    // The C tests delete "to-delete" in their own emulator; each suite runs with a fresh one.
+    CHECK(c.show_task(TASKS_INSTANCE, "to-delete").status == DMS_PROGRESS_TASK_STATE_SUCCESS);
+    c.delete_task(TASKS_INSTANCE, "to-delete");
+    CHECK(c.show_task(TASKS_INSTANCE, "to-delete").status == DMS_PROGRESS_TASK_STATE_DELETED);
+    dp::error e = expect_error([&] { c.get_progress(TASKS_INSTANCE, "to-delete"); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_API && e.http_status() == 404);
+    e = expect_error([&] { c.show_task(TASKS_INSTANCE, "no-such-task"); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_API && e.http_status() == 404);
+    e = expect_error([&] { c.delete_task(TASKS_INSTANCE, std::string("t\0x", 3)); });
+    CHECK(e.code() == DMS_PROGRESS_RESULT_INVALID_ARGUMENT);
+
+    dp::expansion x = c.running_expansion(TASKS_INSTANCE);
+    CHECK(x.running && x.task.has_value() && x.task->id == "expanding");
+    x = c.running_expansion("c-idle-instance");
+    CHECK(!x.running && x.task.has_value() && x.task->id == "idle-newest");
+    x = c.running_expansion("c-empty-instance");
+    CHECK(!x.running && !x.task.has_value());
+}
+
 int main() {
     test_version();
     test_handles_own_and_move();
@@ -252,6 +319,8 @@ int main() {
     test_wait_timeout_carries_the_last_progress();
     test_bad_arguments();
     test_sans_io_round_trip();
+    test_list_tasks();
+    test_show_delete_and_running_expansion();
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

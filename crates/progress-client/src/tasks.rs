@@ -12,6 +12,7 @@ use progress_core::{
     ListTasksRequest, Task, TaskPage, TaskPager, TaskRequest,
 };
 
+use crate::cancel::CancelToken;
 use crate::client::{ApiCall, Client};
 use crate::error::Error;
 use crate::transport::{RawResponse, USER_AGENT};
@@ -79,17 +80,40 @@ impl Client {
     /// `query` is checked first: `start` from 1, `limit` 1..=100, `begin_time` not after
     /// `end_time`.
     pub fn list_tasks(&self, instance_id: &str, query: &ListTasksQuery) -> Result<TaskPage, Error> {
+        self.list_tasks_cancellable(instance_id, query, None)
+    }
+
+    /// [`list_tasks`](Self::list_tasks), ending promptly with [`Error::Cancelled`] when
+    /// `cancel` is cancelled, also in the middle of an attempt.
+    pub fn list_tasks_cancellable(
+        &self,
+        instance_id: &str,
+        query: &ListTasksQuery,
+        cancel: Option<&CancelToken>,
+    ) -> Result<TaskPage, Error> {
         let req = ListTasksRequest::new(self.project_id(), instance_id, *query)?;
-        self.call_with_retries(&ListCall(&req), None, None)
+        self.call_with_retries(&ListCall(&req), cancel, None)
     }
 
     /// Every task `query` selects, newest first, walking page after page (of `query.limit`
     /// tasks, 100 by default) from `query.start` until the list ends. A task seen on an
     /// earlier page is not repeated. The first error ends the walk after being yielded.
     pub fn iter_tasks(&self, instance_id: &str, query: ListTasksQuery) -> TaskIter<'_> {
+        self.iter_tasks_cancellable(instance_id, query, None)
+    }
+
+    /// [`iter_tasks`](Self::iter_tasks), whose page requests end promptly with
+    /// [`Error::Cancelled`] (yielded once, ending the walk) when `cancel` is cancelled.
+    pub fn iter_tasks_cancellable(
+        &self,
+        instance_id: &str,
+        query: ListTasksQuery,
+        cancel: Option<CancelToken>,
+    ) -> TaskIter<'_> {
         TaskIter {
             client: self,
             instance_id: instance_id.to_owned(),
+            cancel,
             state: match TaskPager::new(query) {
                 Ok(pager) => IterState::Walking(pager),
                 Err(e) => IterState::Failed(Some(e.into())),
@@ -100,23 +124,55 @@ impl Client {
 
     /// ShowBackgroundTask: one task of `instance_id`.
     pub fn show_task(&self, instance_id: &str, task_id: &str) -> Result<Task, Error> {
+        self.show_task_cancellable(instance_id, task_id, None)
+    }
+
+    /// [`show_task`](Self::show_task), cancellable like
+    /// [`list_tasks_cancellable`](Self::list_tasks_cancellable).
+    pub fn show_task_cancellable(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Task, Error> {
         let req = TaskRequest::new(self.project_id(), instance_id, task_id)?;
-        self.call_with_retries(&ShowCall(&req), None, None)
+        self.call_with_retries(&ShowCall(&req), cancel, None)
     }
 
     /// DeleteBackgroundTask: deletes the record of one task of `instance_id`. Retried like
     /// every call (DELETE is idempotent), so a retry after a lost answer may report the
     /// service's not-found error for a task the first attempt deleted.
     pub fn delete_task(&self, instance_id: &str, task_id: &str) -> Result<(), Error> {
+        self.delete_task_cancellable(instance_id, task_id, None)
+    }
+
+    /// [`delete_task`](Self::delete_task), cancellable like
+    /// [`list_tasks_cancellable`](Self::list_tasks_cancellable).
+    pub fn delete_task_cancellable(
+        &self,
+        instance_id: &str,
+        task_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<(), Error> {
         let req = TaskRequest::new(self.project_id(), instance_id, task_id)?;
-        self.call_with_retries(&DeleteCall(&req), None, None)
+        self.call_with_retries(&DeleteCall(&req), cancel, None)
     }
 
     /// The expansion running on `instance_id`: every page of its tasks is read, and the
     /// core's [`pick_running_expansion`] chooses.
     pub fn running_expansion(&self, instance_id: &str) -> Result<RunningExpansion, Error> {
+        self.running_expansion_cancellable(instance_id, None)
+    }
+
+    /// [`running_expansion`](Self::running_expansion), cancellable like
+    /// [`iter_tasks_cancellable`](Self::iter_tasks_cancellable).
+    pub fn running_expansion_cancellable(
+        &self,
+        instance_id: &str,
+        cancel: Option<CancelToken>,
+    ) -> Result<RunningExpansion, Error> {
         let tasks = self
-            .iter_tasks(instance_id, ListTasksQuery::default())
+            .iter_tasks_cancellable(instance_id, ListTasksQuery::default(), cancel)
             .collect::<Result<Vec<Task>, Error>>()?;
         Ok(match pick_running_expansion(&tasks) {
             ExpansionPick::Running(t) => RunningExpansion::Running(t.clone()),
@@ -137,6 +193,7 @@ enum IterState {
 pub struct TaskIter<'c> {
     client: &'c Client,
     instance_id: String,
+    cancel: Option<CancelToken>,
     state: IterState,
     buffer: VecDeque<Task>,
 }
@@ -156,7 +213,7 @@ impl Iterator for TaskIter<'_> {
             let query = pager.next_query()?;
             let page = self
                 .client
-                .list_tasks(&self.instance_id, &query)
+                .list_tasks_cancellable(&self.instance_id, &query, self.cancel.as_ref())
                 .and_then(|page| pager.on_page(page).map_err(Error::from));
             match page {
                 Ok(tasks) => self.buffer.extend(tasks),

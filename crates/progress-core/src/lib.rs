@@ -71,8 +71,8 @@ pub use retry_after::RetryAfter;
 pub use tasks::{
     build_delete_task_request, build_list_tasks_request, build_show_task_request, check_task_limit,
     decode_delete_task_response, decode_list_tasks_response, decode_show_task_response, decode_task_list,
-    pick_running_expansion, ExpansionPick, ListTasksQuery, ListTasksRequest, Task, TaskPage, TaskPager,
-    TaskRequest, TaskRequestError, TaskStatus, EXPANSION_TASK_NAME,
+    pick_running_expansion, tasks_to_json, ExpansionPick, ListTasksQuery, ListTasksRequest, Task, TaskPage,
+    TaskPager, TaskRequest, TaskRequestError, TaskStatus, EXPANSION_TASK_NAME,
 };
 pub use wait::{
     check_duration, Decision, GiveUpReason, Observation, PollOutcome, SettingError, WaitPolicy, WaitSettings,

@@ -24,7 +24,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::time::SystemTime;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::credentials::Credentials;
 use crate::defaults;
@@ -163,6 +163,63 @@ impl Task {
     }
 }
 
+/// A task as the libraries' JSON gives it (the C API's `dms_progress_task_list_to_json`):
+/// times as epoch milliseconds, or the text sent when it is not a time, or `null`; `params`
+/// as the text sent (a string, whatever it holds, so nothing is lost or reinterpreted).
+#[derive(Serialize)]
+struct JsonTask<'a> {
+    id: &'a str,
+    name: &'a str,
+    status: &'a str,
+    created_at: Option<JsonTime<'a>>,
+    updated_at: Option<JsonTime<'a>>,
+    params: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonTime<'a> {
+    Millis(i64),
+    Raw(&'a str),
+}
+
+impl<'a> JsonTime<'a> {
+    fn of(t: &'a Option<TimeValue>) -> Option<Self> {
+        t.as_ref().map(|t| match t {
+            TimeValue::EpochMillis(ms) => JsonTime::Millis(*ms),
+            TimeValue::Raw(raw) => JsonTime::Raw(raw),
+        })
+    }
+}
+
+impl<'a> From<&'a Task> for JsonTask<'a> {
+    fn from(t: &'a Task) -> Self {
+        JsonTask {
+            id: &t.id,
+            name: &t.name,
+            status: t.status.as_str(),
+            created_at: JsonTime::of(&t.created_at),
+            updated_at: JsonTime::of(&t.updated_at),
+            params: &t.params,
+        }
+    }
+}
+
+impl Task {
+    /// The task as one JSON object: `{"id", "name", "status", "created_at", "updated_at",
+    /// "params"}`, the times epoch milliseconds (or the text sent when not a time, or
+    /// `null`), `params` the text sent as a string.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&JsonTask::from(self)).expect("a task serialises")
+    }
+}
+
+/// `tasks` as a JSON array of [`Task::to_json`] objects, in order.
+pub fn tasks_to_json<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> String {
+    let all: Vec<JsonTask<'a>> = tasks.into_iter().map(JsonTask::from).collect();
+    serde_json::to_string(&all).expect("tasks serialise")
+}
+
 /// One page of ListBackgroundTasks.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TaskPage {
@@ -203,8 +260,8 @@ pub struct ListTasksQuery {
 }
 
 impl ListTasksQuery {
-    /// Refuses what the service would: `start` 0, a `limit` outside 1..=100, a `begin_time`
-    /// after the `end_time`.
+    /// Refuses what the service would: `start` 0, a `limit` outside 1..=100, a time past the
+    /// year 9999, a `begin_time` after the `end_time`.
     pub fn validate(&self) -> Result<(), SettingError> {
         if self.start == Some(0) {
             return Err(SettingError {
@@ -214,6 +271,15 @@ impl ListTasksQuery {
         }
         if let Some(limit) = self.limit {
             check_task_limit(limit)?;
+        }
+        for (setting, t) in [("begin_time", self.begin_time), ("end_time", self.end_time)] {
+            // The service takes YYYYMMDDHHmmss: a time past year 9999 cannot be said.
+            if t.is_some_and(|t| list_query_time(t).len() != 14) {
+                return Err(SettingError {
+                    setting,
+                    problem: "is outside the years 0000..=9999 the service's times can hold".into(),
+                });
+            }
         }
         if let (Some(b), Some(e)) = (self.begin_time, self.end_time) {
             if b > e {
@@ -684,6 +750,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn tasks_serialise_with_millis_raw_text_or_null_times_and_params_as_text() {
+        let page = decode_task_list(EXAMPLE.as_bytes()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&tasks_to_json(&page.tasks)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([{
+                "id": TASK, "name": "kafkaInstanceExtend", "status": "EXECUTING",
+                "created_at": 1_592_211_353_606_i64, "updated_at": 1_592_211_356_600_i64,
+                "params": "{\"oper_type\":\"storage\",\"new_storage_space\":600}",
+            }])
+        );
+        let mut odd = task("t\u{0}\"2", "x", TaskStatus::Other("ROLLING".into()), None);
+        odd.updated_at = Some(TimeValue::Raw("soon".into()));
+        odd.params = "not json".into();
+        let one: serde_json::Value = serde_json::from_str(&odd.to_json()).unwrap();
+        assert_eq!(
+            one,
+            serde_json::json!({"id": "t\u{0}\"2", "name": "x", "status": "ROLLING",
+                               "created_at": null, "updated_at": "soon", "params": "not json"})
+        );
+        assert_eq!(tasks_to_json(&[]), "[]");
+        assert_eq!(tasks_to_json([&odd]), format!("[{}]", odd.to_json()));
+    }
+
     /// Recomputes the signature of `r` as a server would, from what it received.
     fn server_signature(r: &HttpRequest, method: &str, path: &str, query: &[(&str, &str)]) -> String {
         let headers: Vec<(&str, &str)> = r.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -830,6 +921,20 @@ mod tests {
             backwards.validate().unwrap_err().to_string(),
             "begin_time: is after end_time"
         );
+        // Year 10000 and later cannot be written as YYYYMMDDHHmmss.
+        let far = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+        let last = UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+        let bound = |begin_time, end_time| ListTasksQuery {
+            begin_time,
+            end_time,
+            ..Default::default()
+        };
+        assert!(bound(Some(last), None).validate().is_ok());
+        assert_eq!(
+            bound(Some(far), None).validate().unwrap_err().setting,
+            "begin_time"
+        );
+        assert_eq!(bound(None, Some(far)).validate().unwrap_err().setting, "end_time");
         assert!(matches!(
             ListTasksRequest::new(PROJECT, INSTANCE, q(None, Some(500))),
             Err(TaskRequestError::Query(_))

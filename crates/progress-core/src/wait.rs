@@ -157,7 +157,10 @@ impl WaitSettings {
     /// [`defaults::MIN_POLL_INTERVAL_LOOPBACK`] for a loopback endpoint), since polling
     /// faster only spends the account's rate limit.
     pub fn policy(&self, endpoint: &Endpoint) -> Result<WaitPolicy, SettingError> {
-        let interval = check_duration("interval", unset_is_default(self.interval, defaults::POLL_INTERVAL))?;
+        let interval = check_duration(
+            "interval",
+            unset_is_default(self.interval, defaults::POLL_INTERVAL),
+        )?;
         let max_wait = check_duration("max_wait", self.max_wait_or_default())?;
         let floor = if endpoint.is_loopback() {
             defaults::MIN_POLL_INTERVAL_LOOPBACK

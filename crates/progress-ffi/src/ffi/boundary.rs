@@ -19,6 +19,7 @@ use std::ptr;
 
 use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
 use super::progress::dms_progress_step_status;
+use super::tasks::dms_progress_task_state;
 
 /// What an export gives back when it cannot do its work: after a caught panic, or when a
 /// `try_*!` macro refused an argument.
@@ -72,6 +73,15 @@ impl<T> Bail for *mut T {
     }
     fn refused(_: ErrorDetail) -> Self {
         ptr::null_mut()
+    }
+}
+
+impl Bail for dms_progress_task_state {
+    fn panicked() -> Self {
+        dms_progress_task_state::Other
+    }
+    fn refused(_: ErrorDetail) -> Self {
+        dms_progress_task_state::Other
     }
 }
 
@@ -258,6 +268,18 @@ impl<T> Out<*mut T> {
     /// Writes `value` as a new Box-owned handle.
     pub(crate) fn write_box(self, value: T) {
         self.write(Box::into_raw(Box::new(value)));
+    }
+}
+
+/// Writes `value` through `out` when there is one; says whether it did (the accessors that
+/// return true and write an out-parameter when a value is known).
+pub(crate) fn put<T>(out: Out<T>, value: Option<T>) -> bool {
+    match value {
+        Some(v) => {
+            out.write(v);
+            true
+        }
+        None => false,
     }
 }
 

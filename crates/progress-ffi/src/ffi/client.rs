@@ -25,7 +25,7 @@ use super::wait_options::dms_progress_wait_options;
 ///
 /// Thread-safe: any number of threads may use one client at once.
 pub struct dms_progress_client {
-    client: Client,
+    pub(crate) client: Client,
     // What the client resolved when it was built (its identity), as C strings.
     endpoint: CString,
     project_id: CString,

@@ -25,6 +25,7 @@ mod config;
 mod error;
 mod progress;
 mod request;
+mod tasks;
 mod wait_options;
 
 pub use cancel::*;
@@ -33,6 +34,7 @@ pub use config::*;
 pub use error::*;
 pub use progress::*;
 pub use request::*;
+pub use tasks::*;
 pub use wait_options::*;
 
 use std::ffi::c_char;

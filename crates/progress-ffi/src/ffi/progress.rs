@@ -5,7 +5,7 @@ use std::ptr;
 
 use progress_core::{Progress, StepStatus, TimeValue};
 
-use super::boundary::{c_text, copy_to_buffer, ffi_boundary, free_box, opt_ptr, try_out, try_ref, Out};
+use super::boundary::{c_text, copy_to_buffer, ffi_boundary, free_box, opt_ptr, put, try_out, try_ref};
 
 /// The state of a step.
 #[repr(u32)]
@@ -77,17 +77,6 @@ pub extern "C" fn dms_progress_progress_free(progress: *mut dms_progress_progres
     ffi_boundary! {
         // SAFETY: NULL or an owned progress from this library, freed once.
         unsafe { free_box(progress) }
-    }
-}
-
-/// Writes `value` through `out` when there is one; says whether it did.
-fn put<T>(out: Out<T>, value: Option<T>) -> bool {
-    match value {
-        Some(v) => {
-            out.write(v);
-            true
-        }
-        None => false,
     }
 }
 
