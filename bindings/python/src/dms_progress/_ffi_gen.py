@@ -23,11 +23,23 @@ class dms_progress_error(ctypes.Structure):
     pass
 
 
+class dms_progress_list_tasks_query(ctypes.Structure):
+    pass
+
+
 class dms_progress_progress(ctypes.Structure):
     pass
 
 
 class dms_progress_request(ctypes.Structure):
+    pass
+
+
+class dms_progress_task(ctypes.Structure):
+    pass
+
+
+class dms_progress_task_list(ctypes.Structure):
     pass
 
 
@@ -79,9 +91,27 @@ DMS_PROGRESS_STEP_STATUS_NAMES = {
     4: 'DMS_PROGRESS_STEP_STATUS_OTHER',
 }
 
+DMS_PROGRESS_TASK_STATE_CREATED = 0
+DMS_PROGRESS_TASK_STATE_EXECUTING = 1
+DMS_PROGRESS_TASK_STATE_SUCCESS = 2
+DMS_PROGRESS_TASK_STATE_FAILED = 3
+DMS_PROGRESS_TASK_STATE_DELETED = 4
+DMS_PROGRESS_TASK_STATE_CANCELLED = 5
+DMS_PROGRESS_TASK_STATE_OTHER = 6
+DMS_PROGRESS_TASK_STATE_NAMES = {
+    0: 'DMS_PROGRESS_TASK_STATE_CREATED',
+    1: 'DMS_PROGRESS_TASK_STATE_EXECUTING',
+    2: 'DMS_PROGRESS_TASK_STATE_SUCCESS',
+    3: 'DMS_PROGRESS_TASK_STATE_FAILED',
+    4: 'DMS_PROGRESS_TASK_STATE_DELETED',
+    5: 'DMS_PROGRESS_TASK_STATE_CANCELLED',
+    6: 'DMS_PROGRESS_TASK_STATE_OTHER',
+}
+
 # --- typedefs ---
 dms_progress_result = ctypes.c_uint32
 dms_progress_step_status = ctypes.c_uint32
+dms_progress_task_state = ctypes.c_uint32
 dms_progress_progress_callback = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.POINTER(dms_progress_progress))
 
 # --- functions: name -> (restype, [(parameter, argtype), ...]) ---
@@ -572,6 +602,216 @@ FUNCTIONS = {
             ('body', ctypes.POINTER(ctypes.c_uint8)),
             ('body_len', ctypes.c_size_t),
             ('progress_out', ctypes.POINTER(ctypes.POINTER(dms_progress_progress))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_list_tasks_query_new': (
+        ctypes.POINTER(dms_progress_list_tasks_query),
+        [],
+    ),
+    'dms_progress_list_tasks_query_free': (
+        None,
+        [
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+        ],
+    ),
+    'dms_progress_list_tasks_query_set_start': (
+        dms_progress_result,
+        [
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('start', ctypes.c_uint32),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_list_tasks_query_set_limit': (
+        dms_progress_result,
+        [
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('limit', ctypes.c_uint32),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_list_tasks_query_set_begin_time_ms': (
+        dms_progress_result,
+        [
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('begin_time_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_list_tasks_query_set_end_time_ms': (
+        dms_progress_result,
+        [
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('end_time_ms', ctypes.c_uint64),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_task_free': (
+        None,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_id': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_name': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_user_name': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_user_id': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_status': (
+        dms_progress_task_state,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_status_text': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_is_running': (
+        ctypes.c_bool,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_created_at': (
+        ctypes.c_bool,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+            ('epoch_ms_out', ctypes.POINTER(ctypes.c_int64)),
+        ],
+    ),
+    'dms_progress_task_updated_at': (
+        ctypes.c_bool,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+            ('epoch_ms_out', ctypes.POINTER(ctypes.c_int64)),
+        ],
+    ),
+    'dms_progress_task_created_at_text': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_updated_at_text': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_params': (
+        ctypes.c_char_p,
+        [
+            ('task', ctypes.POINTER(dms_progress_task)),
+        ],
+    ),
+    'dms_progress_task_list_free': (
+        None,
+        [
+            ('list', ctypes.POINTER(dms_progress_task_list)),
+        ],
+    ),
+    'dms_progress_task_list_count': (
+        ctypes.c_size_t,
+        [
+            ('list', ctypes.POINTER(dms_progress_task_list)),
+        ],
+    ),
+    'dms_progress_task_list_task_count': (
+        ctypes.c_bool,
+        [
+            ('list', ctypes.POINTER(dms_progress_task_list)),
+            ('task_count_out', ctypes.POINTER(ctypes.c_uint64)),
+        ],
+    ),
+    'dms_progress_task_list_get': (
+        ctypes.POINTER(dms_progress_task),
+        [
+            ('list', ctypes.POINTER(dms_progress_task_list)),
+            ('index', ctypes.c_size_t),
+        ],
+    ),
+    'dms_progress_task_list_to_json': (
+        ctypes.c_size_t,
+        [
+            ('list', ctypes.POINTER(dms_progress_task_list)),
+            ('buf', ctypes.c_char_p),
+            ('len', ctypes.c_size_t),
+        ],
+    ),
+    'dms_progress_client_list_tasks': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('list_out', ctypes.POINTER(ctypes.POINTER(dms_progress_task_list))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_list_all_tasks': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('query', ctypes.POINTER(dms_progress_list_tasks_query)),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('list_out', ctypes.POINTER(ctypes.POINTER(dms_progress_task_list))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_show_task': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('task_id', ctypes.c_char_p),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('task_out', ctypes.POINTER(ctypes.POINTER(dms_progress_task))),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_delete_task': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('task_id', ctypes.c_char_p),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
+        ],
+    ),
+    'dms_progress_client_running_expansion': (
+        dms_progress_result,
+        [
+            ('client', ctypes.POINTER(dms_progress_client)),
+            ('instance_id', ctypes.c_char_p),
+            ('cancel', ctypes.POINTER(dms_progress_cancel)),
+            ('running_out', ctypes.POINTER(ctypes.c_bool)),
+            ('task_out', ctypes.POINTER(ctypes.POINTER(dms_progress_task))),
             ('err_out', ctypes.POINTER(ctypes.POINTER(dms_progress_error))),
         ],
     ),
