@@ -827,7 +827,8 @@ const struct dms_progress_task *dms_progress_task_list_get(const struct dms_prog
 // `buf` is NULL.
 //
 // The text is a JSON array with one object per task, in the list's order: `{"id": "...",
-// "name": "...", "status": "...", "created_at": ..., "updated_at": ..., "params": "..."}`,
+// "name": "...", "status": "...", "running": true, "created_at": ..., "updated_at": ...,
+// "params": "..."}` (`running` as `dms_progress_task_is_running` answers),
 // where a time is a number (milliseconds since the Unix epoch), the text sent when it was
 // not a time, or `null` when absent, and `params` is the text the service sent, as a
 // string. The text holds no NUL byte. Thread-safe.

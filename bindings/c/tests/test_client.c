@@ -874,7 +874,7 @@ static void test_list_tasks(dms_progress_client *client) {
     CHECK(dms_progress_task_list_to_json(list, json, need + 1) == need);
     CHECK(strlen(json) == need);
     CHECK(json[0] == '[' && json[need - 1] == ']');
-    CHECK(strstr(json, "{\"id\":\"restarting\",\"name\":\"restartInstance\",\"status\":\"EXECUTING\",\"created_at\":") != NULL);
+    CHECK(strstr(json, "{\"id\":\"restarting\",\"name\":\"restartInstance\",\"status\":\"EXECUTING\",\"running\":true,\"created_at\":") != NULL);
     CHECK(strstr(json, "\"params\":\"{\\\"new_storage_space\\\":600}\"") != NULL);
     char small[8];
     memset(small, 'x', sizeof small);

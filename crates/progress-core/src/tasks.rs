@@ -171,6 +171,8 @@ struct JsonTask<'a> {
     id: &'a str,
     name: &'a str,
     status: &'a str,
+    /// [`TaskStatus::is_running`], so a binding reports the library's answer, not its own.
+    running: bool,
     created_at: Option<JsonTime<'a>>,
     updated_at: Option<JsonTime<'a>>,
     params: &'a str,
@@ -198,6 +200,7 @@ impl<'a> From<&'a Task> for JsonTask<'a> {
             id: &t.id,
             name: &t.name,
             status: t.status.as_str(),
+            running: t.status.is_running(),
             created_at: JsonTime::of(&t.created_at),
             updated_at: JsonTime::of(&t.updated_at),
             params: &t.params,
@@ -206,8 +209,8 @@ impl<'a> From<&'a Task> for JsonTask<'a> {
 }
 
 impl Task {
-    /// The task as one JSON object: `{"id", "name", "status", "created_at", "updated_at",
-    /// "params"}`, the times epoch milliseconds (or the text sent when not a time, or
+    /// The task as one JSON object: `{"id", "name", "status", "running", "created_at",
+    /// "updated_at", "params"}`, the times epoch milliseconds (or the text sent when not a time, or
     /// `null`), `params` the text sent as a string.
     pub fn to_json(&self) -> String {
         serde_json::to_string(&JsonTask::from(self)).expect("a task serialises")
@@ -757,7 +760,7 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!([{
-                "id": TASK, "name": "kafkaInstanceExtend", "status": "EXECUTING",
+                "id": TASK, "name": "kafkaInstanceExtend", "status": "EXECUTING", "running": true,
                 "created_at": 1_592_211_353_606_i64, "updated_at": 1_592_211_356_600_i64,
                 "params": "{\"oper_type\":\"storage\",\"new_storage_space\":600}",
             }])
@@ -768,7 +771,7 @@ mod tests {
         let one: serde_json::Value = serde_json::from_str(&odd.to_json()).unwrap();
         assert_eq!(
             one,
-            serde_json::json!({"id": "t\u{0}\"2", "name": "x", "status": "ROLLING",
+            serde_json::json!({"id": "t\u{0}\"2", "name": "x", "status": "ROLLING", "running": false,
                                "created_at": null, "updated_at": "soon", "params": "not json"})
         );
         assert_eq!(tasks_to_json(&[]), "[]");

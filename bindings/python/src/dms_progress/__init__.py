@@ -26,6 +26,7 @@ from ._error import (
 from ._ffi import LIB_PATH as _LIB_PATH
 from ._ffi import lib as _lib
 from ._progress import Progress, Step, StepStatus
+from ._task import Expansion, Task, TaskPage, TaskStatus
 
 __version__ = "0.1.0"
 
@@ -47,12 +48,16 @@ __all__ = [
     "ConfigError",
     "DecodeError",
     "Error",
+    "Expansion",
     "InternalError",
     "InvalidArgumentError",
     "Progress",
     "Step",
     "StepStatus",
+    "Task",
     "TaskFailedError",
+    "TaskPage",
+    "TaskStatus",
     "TransportError",
     "WaitTimeoutError",
     "library_path",

@@ -36,11 +36,12 @@ from ._error import CancelledError, Error, ErrorPtr, InvalidArgumentError, call,
 from ._ffi import lib
 from ._managed import Managed
 from ._progress import Progress, progress_from_c
+from ._task import Expansion, Task, TaskPage, page_from_c, task_from_c
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from typing import Any, Callable, List, Optional, TypeVar, Union
+    from typing import Any, Callable, List, Optional, Tuple, TypeVar, Union
 
     T = TypeVar("T")
 
@@ -57,6 +58,35 @@ class _Config(Managed):
 
 class _WaitOptions(Managed):
     _free_fn = lib.dms_progress_wait_options_free
+
+
+class _ListQuery(Managed):
+    _free_fn = lib.dms_progress_list_tasks_query_free
+
+
+def _positive_int(value: "Optional[int]", what: str) -> int:
+    """A count or position as the C API's ``uint32_t``; None is 0, the library's default.
+    Only what C cannot carry is refused here (0 means "unset" there); the library checks
+    the rest (a limit above what the service takes)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _U32_MAX:
+        raise InvalidArgumentError(f"{what} must be an int >= 1 (got {value!r})")
+    return value
+
+
+def _epoch_ms(when: "Optional[datetime.datetime]", what: str) -> int:
+    """An aware datetime as the C API's milliseconds since the epoch; None is 0 (no bound)."""
+    if when is None:
+        return 0
+    import datetime
+
+    if not isinstance(when, datetime.datetime) or when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidArgumentError(f"{what} must be a timezone-aware datetime (got {when!r})")
+    ms = (when - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) // datetime.timedelta(milliseconds=1)
+    if ms <= 0:
+        raise InvalidArgumentError(f"{what} must be after 1970-01-01 (got {when.isoformat()})")
+    return min(ms, _U64_MAX)
 
 
 class _Interrupt:
@@ -442,3 +472,114 @@ class Client(Managed):
                 return _take_progress(out)
 
             return _run_interruptible(run, budget_s)
+
+    # --- background tasks ------------------------------------------------------------------
+
+    def _list(self, fn: "Any", instance_id: str, start: "Optional[int]", limit: "Optional[int]", begin_time: "Any", end_time: "Any") -> "Any":
+        iid = _ffi.c_str(instance_id, "instance_id")
+        settings = (
+            (lib.dms_progress_list_tasks_query_set_start, _positive_int(start, "start")),
+            (lib.dms_progress_list_tasks_query_set_limit, _positive_int(limit, "limit")),
+            (lib.dms_progress_list_tasks_query_set_begin_time_ms, _epoch_ms(begin_time, "begin_time")),
+            (lib.dms_progress_list_tasks_query_set_end_time_ms, _epoch_ms(end_time, "end_time")),
+        )
+        with _ListQuery(lib.dms_progress_list_tasks_query_new()) as query:
+            for setter, value in settings:
+                call(setter, query._ptr, value)
+
+            def run(cancel: "Any", _left: "Optional[float]") -> TaskPage:
+                out = ctypes.POINTER(_ffi.dms_progress_task_list)()
+                self._call(fn, iid, query._ptr, cancel, ctypes.byref(out))
+                try:
+                    return page_from_c(out)
+                finally:
+                    lib.dms_progress_task_list_free(out)
+
+            return _run_interruptible(run)
+
+    def _call(self, fn: "Any", *args: "Any") -> None:
+        """``fn(client, *args, err_out)`` on a reference of the client's own, raising its error."""
+        client = self._reference()
+        err = ErrorPtr()
+        try:
+            code = fn(client, *args, ctypes.byref(err))
+        finally:
+            lib.dms_progress_client_free(client)
+        check(code, err)
+
+    def list_tasks(
+        self,
+        instance_id: str,
+        *,
+        start: "Optional[int]" = None,
+        limit: "Optional[int]" = None,
+        begin_time: "Optional[datetime.datetime]" = None,
+        end_time: "Optional[datetime.datetime]" = None,
+    ) -> TaskPage:
+        """One page of the instance's background tasks (ListBackgroundTasks), newest first.
+
+        ``start`` is the 1-based position of the first task, ``limit`` the page size (the
+        service takes 1..100; None: its default of 10), ``begin_time`` / ``end_time`` bound
+        the creation time (aware datetimes). ``InvalidArgumentError`` for a value the library
+        refuses, before anything is sent; ``DecodeError`` for a page it cannot read; other
+        errors as ``get_progress``.
+        """
+        return self._list(lib.dms_progress_client_list_tasks, instance_id, start, limit, begin_time, end_time)
+
+    def all_tasks(
+        self,
+        instance_id: str,
+        *,
+        limit: "Optional[int]" = None,
+        begin_time: "Optional[datetime.datetime]" = None,
+        end_time: "Optional[datetime.datetime]" = None,
+    ) -> "Tuple[Task, ...]":
+        """Every task of the instance the bounds select, newest first: the library walks the
+        pages (of ``limit`` tasks, or its own page size) in one call, without repeating a task
+        seen on an earlier page. The first failing page raises its error."""
+        return self._list(lib.dms_progress_client_list_all_tasks, instance_id, None, limit, begin_time, end_time).tasks
+
+    def show_task(self, instance_id: str, task_id: str) -> Task:
+        """One task (ShowBackgroundTask). ``ApiError`` (status 404) for a task the service
+        does not know; a deleted task shows with the status ``DELETED``."""
+        iid = _ffi.c_str(instance_id, "instance_id")
+        tid = _ffi.c_str(task_id, "task_id")
+
+        def run(cancel: "Any", _left: "Optional[float]") -> Task:
+            out = ctypes.POINTER(_ffi.dms_progress_task)()
+            self._call(lib.dms_progress_client_show_task, iid, tid, cancel, ctypes.byref(out))
+            try:
+                return task_from_c(out)
+            finally:
+                lib.dms_progress_task_free(out)
+
+        return _run_interruptible(run)
+
+    def delete_task(self, instance_id: str, task_id: str) -> None:
+        """Deletes the record of a task (DeleteBackgroundTask): it then shows as ``DELETED``
+        and its progress is the service's not-found error (``ApiError``, status 404)."""
+        iid = _ffi.c_str(instance_id, "instance_id")
+        tid = _ffi.c_str(task_id, "task_id")
+
+        def run(cancel: "Any", _left: "Optional[float]") -> None:
+            self._call(lib.dms_progress_client_delete_task, iid, tid, cancel)
+
+        _run_interruptible(run)
+
+    def running_expansion(self, instance_id: str) -> Expansion:
+        """The expansion running on the instance, as the library picks it: the newest task
+        that is ``CREATED`` or ``EXECUTING``, one named ``kafkaInstanceExtend`` preferred.
+        When none runs, ``running`` is False and ``task`` the newest task of any status
+        (None for an instance without tasks)."""
+        iid = _ffi.c_str(instance_id, "instance_id")
+
+        def run(cancel: "Any", _left: "Optional[float]") -> Expansion:
+            running = ctypes.c_bool()
+            out = ctypes.POINTER(_ffi.dms_progress_task)()
+            self._call(lib.dms_progress_client_running_expansion, iid, cancel, ctypes.byref(running), ctypes.byref(out))
+            try:
+                return Expansion(bool(running.value), task_from_c(out) if out else None)
+            finally:
+                lib.dms_progress_task_free(out)
+
+        return _run_interruptible(run)
