@@ -134,11 +134,12 @@ func (c *Client) closed() bool {
 	return c.ptr == nil
 }
 
-// call is one native call: its own reference to the native client and its cancel token.
+// call is one native call: its own reference to the native client and, when the caller's
+// context can end, its cancel token.
 type call struct {
 	c     *Client
 	ptr   *C.dms_progress_client
-	token *C.dms_progress_cancel
+	token *C.dms_progress_cancel // nil when the context can never end: the call runs inline
 
 	// mu orders abandon and end: the token is triggered only while the call runs.
 	mu       sync.Mutex
@@ -146,18 +147,54 @@ type call struct {
 	left     bool // the caller returned first (abandon ran)
 }
 
-// begin starts a native call with its own client reference and a fresh cancel token; or
-// fails with ErrClosed, or ErrOverloaded past maxAbandoned.
-func (c *Client) begin(op string) (*call, error) {
+// begin starts a native call for a caller whose context is ctx, with its own client
+// reference and, when ctx can end, a fresh cancel token; or fails with ErrClosed, or
+// ErrOverloaded past maxAbandoned.
+func (c *Client) begin(op string, ctx context.Context) (*call, error) {
 	if c.abandoned.Load() >= maxAbandoned {
 		return nil, fmt.Errorf("dmsprogress: %s: %w", op, ErrOverloaded)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.ptr == nil {
+		c.mu.Unlock()
 		return nil, closedError(op)
 	}
-	return &call{c: c, ptr: C.dms_progress_client_clone(c.ptr), token: C.dms_progress_cancel_new()}, nil
+	k := &call{c: c, ptr: C.dms_progress_client_clone(c.ptr)}
+	c.mu.Unlock()
+	if ctx.Done() != nil {
+		k.token = C.dms_progress_cancel_new()
+	}
+	return k, nil
+}
+
+// run makes the native call (native, which uses k) and returns its outcome; false when the
+// caller's context ended first, the call then abandoned (told to stop, left to finish in the
+// background). It ends the call either way.
+//
+// A call without a cancel token (its context can never end: Background, TODO, WithoutCancel)
+// runs on the caller's goroutine, since nothing could make the caller return before it;
+// Close still reaches it (dms_progress_client_cancel_all). Any other call runs on a goroutine
+// of its own while the caller waits for it or for the context, so that the caller returns as
+// soon as the context ends, whatever the native call is blocked on. That hand-over costs a
+// wake-up of another OS thread and a sleep of this one per call, more on loopback than the
+// HTTP exchange itself: the reason for the inline case.
+func (k *call) run(ctx context.Context, native func() outcome) (outcome, bool) {
+	if k.token == nil {
+		defer k.end()
+		return native(), true
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer k.end()
+		done <- native()
+	}()
+	select {
+	case r := <-done:
+		return r, true
+	case <-ctx.Done():
+		k.abandon()
+		return outcome{}, false
+	}
 }
 
 // abandon is called when the caller returns before the native call: the call is told to
@@ -182,7 +219,9 @@ func (k *call) end() {
 	k.finished = true
 	left := k.left
 	k.mu.Unlock()
-	C.dms_progress_cancel_free(k.token)
+	if k.token != nil {
+		C.dms_progress_cancel_free(k.token)
+	}
 	C.dms_progress_client_free(k.ptr)
 	if left {
 		k.c.abandoned.Add(-1)
@@ -225,42 +264,22 @@ func (c *Client) GetProgress(ctx context.Context, instanceID, taskID string) (*P
 	if ctx.Err() != nil {
 		return nil, ctxError(op, ctx)
 	}
-	cInstance, err := cString(instanceID, "instance id")
+	ids, err := newTaskIDs(instanceID, taskID)
 	if err != nil {
 		return nil, err
 	}
-	cTask, err := cString(taskID, "task id")
+	k, err := c.begin(op, ctx)
 	if err != nil {
-		freeCString(cInstance)
 		return nil, err
 	}
-	k, err := c.begin(op)
-	if err != nil {
-		freeCString(cInstance)
-		freeCString(cTask)
-		return nil, err
-	}
-	done := make(chan outcome, 1)
-	go func() {
-		defer k.end()
-		defer freeCString(cInstance)
-		defer freeCString(cTask)
-		var p *C.dms_progress_progress
-		var cerr *C.dms_progress_error
-		rc := C.dms_progress_client_get_progress(k.ptr, cInstance, cTask, k.token, &p, &cerr)
-		done <- takeOutcome(rc, p, cerr, nil)
-	}()
-
-	select {
-	case r := <-done:
-		if r.code == resultCancelled {
-			return nil, cancelledError(op, ctx, c, r.err)
-		}
-		return r.progress, r.err
-	case <-ctx.Done():
-		k.abandon()
+	r, returned := k.run(ctx, func() outcome { return k.getProgress(ids) })
+	switch {
+	case !returned:
 		return nil, ctxError(op, ctx)
+	case r.code == resultCancelled:
+		return nil, cancelledError(op, ctx, c, r.err)
 	}
+	return r.progress, r.err
 }
 
 // cancelledError explains a native CANCELLED result: the context, Close, or neither.

@@ -63,11 +63,44 @@ func Version() string {
 // cString is a C copy of s for the duration of a call. Go strings may hold NUL bytes, which
 // a C string cannot carry; such a value is refused rather than silently cut short.
 func cString(s, what string) (*C.char, error) {
-	if strings.IndexByte(s, 0) >= 0 {
-		return nil, &Error{code: resultInvalidArgument, msg: "invalid argument: " + what + " contains a NUL byte"}
+	if err := refuseNUL(s, what); err != nil {
+		return nil, err
 	}
 	return C.CString(s), nil
 }
+
+// refuseNUL is the error for a string argument holding a NUL byte, nil otherwise.
+func refuseNUL(s, what string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return &Error{code: resultInvalidArgument, msg: "invalid argument: " + what + " contains a NUL byte"}
+	}
+	return nil
+}
+
+// taskIDs are an instance id and a task id as two NUL-terminated strings in one Go buffer.
+// The library only reads them during the call (it copies what it keeps), so Go memory,
+// which holds no Go pointer, may be passed to it (cgo's pointer rules): no C allocation,
+// and no cgo call to free one, per call.
+type taskIDs struct {
+	buf  []byte
+	task int // offset of the task id in buf
+}
+
+func newTaskIDs(instanceID, taskID string) (taskIDs, error) {
+	if err := refuseNUL(instanceID, "instance id"); err != nil {
+		return taskIDs{}, err
+	}
+	if err := refuseNUL(taskID, "task id"); err != nil {
+		return taskIDs{}, err
+	}
+	buf := make([]byte, len(instanceID)+1+len(taskID)+1)
+	copy(buf, instanceID)
+	copy(buf[len(instanceID)+1:], taskID)
+	return taskIDs{buf: buf, task: len(instanceID) + 1}, nil
+}
+
+func (ids taskIDs) instance() *C.char { return (*C.char)(unsafe.Pointer(&ids.buf[0])) }
+func (ids taskIDs) taskID() *C.char   { return (*C.char)(unsafe.Pointer(&ids.buf[ids.task])) }
 
 // freeCString releases a string made by cString (NULL is fine).
 func freeCString(p *C.char) {

@@ -231,41 +231,34 @@ func (a *cArgs) free() {
 	C.dms_progress_list_tasks_query_free(a.query)
 }
 
-// runNative runs one native call on its own goroutine, with the call's own client
-// reference and cancel token, as GetProgress does: ctx ending returns at once (the native
-// call is told to stop and finishes in the background, its result freed and args released
-// then), a native CANCELLED is explained (ctx, Close), and calls still finishing bound new
-// ones (ErrOverloaded). native returns a Go value already copied out of C memory.
+// runNative runs one native call as GetProgress does (call.run): on the caller's goroutine
+// when ctx can never end, else on its own goroutine with the call's own cancel token, so
+// that ctx ending returns at once (the native call is told to stop and finishes in the
+// background, its result freed and args released then); a native CANCELLED is explained
+// (ctx, Close), and calls still finishing bound new ones (ErrOverloaded). native returns a
+// Go value already copied out of C memory.
 func runNative[T any](ctx context.Context, c *Client, op string, args *cArgs,
 	native func(k *call) (T, resultCode, error)) (T, error) {
 	var zero T
-	k, err := c.begin(op)
+	k, err := c.begin(op, ctx)
 	if err != nil {
 		args.free()
 		return zero, err
 	}
-	type result struct {
-		v    T
-		code resultCode
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		defer k.end()
+	var v T // written before run's outcome is handed over; read only when run returned
+	r, returned := k.run(ctx, func() outcome {
 		defer args.free()
-		v, code, err := native(k)
-		done <- result{v, code, err}
-	}()
-	select {
-	case r := <-done:
-		if r.code == resultCancelled {
-			return zero, cancelledError(op, ctx, c, r.err)
-		}
-		return r.v, r.err
-	case <-ctx.Done():
-		k.abandon()
+		var o outcome
+		v, o.code, o.err = native(k)
+		return o
+	})
+	switch {
+	case !returned:
 		return zero, ctxError(op, ctx)
+	case r.code == resultCancelled:
+		return zero, cancelledError(op, ctx, c, r.err)
 	}
+	return v, r.err
 }
 
 // failed is the code and error of a native failure (takeError frees cerr).

@@ -124,19 +124,12 @@ func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitO
 		return nil, waitCtxError(op, ctx, nil)
 	}
 
-	cInstance, err := cString(instanceID, "instance id")
+	ids, err := newTaskIDs(instanceID, taskID)
 	if err != nil {
 		return nil, err
 	}
-	cTask, err := cString(taskID, "task id")
+	k, err := c.begin(op, ctx)
 	if err != nil {
-		freeCString(cInstance)
-		return nil, err
-	}
-	k, err := c.begin(op)
-	if err != nil {
-		freeCString(cInstance)
-		freeCString(cTask)
 		return nil, err
 	}
 	st := &waitState{ctx: ctx, onProgress: opts.OnProgress}
@@ -144,13 +137,9 @@ func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitO
 	if deadlineFromCtx {
 		ctxCause = context.DeadlineExceeded
 	}
-	done := make(chan outcome, 1)
-	go func() {
+	r, returned := k.run(ctx, func() outcome {
 		h := cgo.NewHandle(st)
-		defer k.end()
 		defer h.Delete()
-		defer freeCString(cInstance)
-		defer freeCString(cTask)
 		options := C.dms_progress_wait_options_new()
 		defer C.dms_progress_wait_options_free(options)
 		var p *C.dms_progress_progress
@@ -162,34 +151,29 @@ func (c *Client) Wait(ctx context.Context, instanceID, taskID string, opts WaitO
 		if err == nil {
 			err = check(C.dmsprogress_set_go_callback(options, C.uintptr_t(h), &cerr), cerr)
 		}
-		if err == nil {
+		if err == nil && k.token != nil {
 			err = check(C.dms_progress_wait_options_set_cancel(options, k.token, &cerr), cerr)
 		}
 		if err != nil { // only for a NULL options handle: never
-			done <- outcome{err: err}
-			return
+			return outcome{err: err}
 		}
-		rc := C.dms_progress_client_wait(k.ptr, cInstance, cTask, options, &p, &cerr)
-		done <- takeOutcome(rc, p, cerr, ctxCause)
-	}()
-
-	select {
-	case r := <-done:
-		last := st.finish() // re-panics if OnProgress panicked
-		if r.code == resultCancelled {
-			switch {
-			case ctx.Err() != nil:
-				return nil, waitCtxError(op, ctx, last)
-			case c.closed():
-				return nil, closedError(op)
-			}
-		}
-		return r.progress, r.err
-	case <-ctx.Done():
-		k.abandon()
+		rc := C.dms_progress_client_wait(k.ptr, ids.instance(), ids.taskID(), options, &p, &cerr)
+		return takeOutcome(rc, p, cerr, ctxCause)
+	})
+	if !returned {
 		last := st.finish()
 		return nil, waitCtxError(op, ctx, last)
 	}
+	last := st.finish() // re-panics if OnProgress panicked
+	if r.code == resultCancelled {
+		switch {
+		case ctx.Err() != nil:
+			return nil, waitCtxError(op, ctx, last)
+		case c.closed():
+			return nil, closedError(op)
+		}
+	}
+	return r.progress, r.err
 }
 
 // waitCtxError is Wait's error when ctx ended: a deadline is a wait timeout (with the last
