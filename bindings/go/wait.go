@@ -26,11 +26,12 @@ type WaitOptions struct {
 	// the two applies. With neither, the library's default maximum wait applies.
 	MaxWait time.Duration
 	// OnProgress, when set, is called after every successful poll with a fresh copy of the
-	// progress (the callee may keep it). It runs on a goroutine of Wait's, one call at a
-	// time, and never after Wait has returned. Cancel the context to stop the wait from
-	// inside it. A panic in OnProgress stops the wait, and Wait re-panics with the same
-	// value in the caller's goroutine once the native call has returned and released
-	// everything. It must not call runtime.Goexit (t.FailNow, t.Fatal).
+	// progress (the callee may keep it). It runs on the goroutine making the native call
+	// (the caller's own when ctx can never end), one call at a time, and never after Wait has
+	// returned. Cancel the context to stop the wait from inside it. A panic in OnProgress
+	// stops the wait, and Wait re-panics with the same value in the caller's goroutine once
+	// the native call has returned and released everything. It must not call
+	// runtime.Goexit (t.FailNow, t.Fatal).
 	OnProgress func(*Progress)
 }
 
