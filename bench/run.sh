@@ -176,6 +176,7 @@ for round in $(seq "$ROUNDS"); do
     "$OUT/bench-go" "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.go.conc.$round"
     "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.python.seq.$round"
     "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
+    "$PY_OURS" bench/py/bench_py.py socket "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.pysocket.seq.$round"
     "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 1 "$SDK_SEQ" > "$RES/e2e.sdk.seq.$round"
     "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
     # The official Go SDK: on the running task (it fails to decode integer step times: the

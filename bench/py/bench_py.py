@@ -1,8 +1,13 @@
 """bench/run.sh's load generator for Python: the dms_progress package or the official SDK
 (huaweicloudsdkkafka), one client shared by every caller, against a running dms-emulator.
 
-    python bench_py.py ours|sdk ENDPOINT PROJECT INSTANCE TASK CALLERS CALLS_PER_CALLER
+    python bench_py.py ours|sdk|socket ENDPOINT PROJECT INSTANCE TASK CALLERS CALLS_PER_CALLER
     python bench_py.py ours-parts ENDPOINT PROJECT INSTANCE TASK 1 CALLS
+
+``socket`` is Python's own floor, the counterpart of ``bench_c raw``: one request signed once
+by the library's sans-IO half (``dms_progress_build_request``), replayed on a raw keep-alive
+socket from Python, each response read to its last byte and decoded no further. What a
+Python process pays for a loopback round trip, whatever library it uses.
 
 Credentials: HUAWEICLOUD_SDK_AK / HUAWEICLOUD_SDK_SK. With one caller the calls run on the
 main thread, as a script makes them; with more, each caller is a thread. Each caller warms up
@@ -45,7 +50,61 @@ def make_call(kind, endpoint, project, instance, task):
         return lambda: client.show_background_task_progress(
             ShowBackgroundTaskProgressRequest(instance_id=instance, task_id=task)
         )
-    raise SystemExit(f"unknown kind {kind!r}: ours or sdk")
+    if kind == "socket":
+        return raw_socket_call(endpoint, instance, task)
+    raise SystemExit(f"unknown kind {kind!r}: ours, sdk or socket")
+
+
+def raw_socket_call(endpoint, instance, task):
+    import ctypes
+    import socket
+    from urllib.parse import urlsplit
+
+    from dms_progress import _ffi
+
+    lib = _ffi.lib
+    config = lib.dms_progress_config_new()
+    for setter, value in [
+        (lib.dms_progress_config_set_endpoint, endpoint),
+        (lib.dms_progress_config_set_access_key_id, os.environ["HUAWEICLOUD_SDK_AK"]),
+        (lib.dms_progress_config_set_secret_access_key, os.environ["HUAWEICLOUD_SDK_SK"]),
+        (lib.dms_progress_config_set_project_id, os.environ["HUAWEICLOUD_SDK_PROJECT_ID"]),
+    ]:
+        assert setter(config, value.encode(), None) == 0
+    request = ctypes.POINTER(_ffi.dms_progress_request)()
+    rc = lib.dms_progress_build_request(config, instance.encode(), task.encode(), int(time.time()), ctypes.byref(request), None)
+    assert rc == 0, rc
+    url = urlsplit(lib.dms_progress_request_url(request).decode())
+    lines = [f"GET {url.path}{'?' + url.query if url.query else ''} HTTP/1.1", f"Host: {url.netloc}"]
+    for i in range(lib.dms_progress_request_header_count(request)):
+        name = lib.dms_progress_request_header_name(request, i).decode()
+        if name.lower() != "host":
+            lines.append(f"{name}: {lib.dms_progress_request_header_value(request, i).decode()}")
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    lib.dms_progress_request_free(request)
+    lib.dms_progress_config_free(config)
+    sock = socket.create_connection((url.hostname, url.port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def call():
+        sock.sendall(data)
+        got = b""
+        while True:
+            chunk = sock.recv(131072)
+            if not chunk:
+                raise SystemExit("the emulator closed the connection")
+            got += chunk
+            head, sep, body = got.partition(b"\r\n\r\n")
+            if sep:
+                length = next(
+                    int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+                )
+                if len(body) >= length:
+                    if not head.startswith(b"HTTP/1.1 200 "):
+                        raise SystemExit(f"unexpected answer: {head[:80]!r}")
+                    return
+
+    return call
 
 
 def median_us(samples):
