@@ -55,3 +55,24 @@ def test_result_codes_agree_with_the_library():
 
     for code, name in _ffi.DMS_PROGRESS_RESULT_NAMES.items():
         assert _ffi.lib.dms_progress_result_name(code).decode() == name
+
+
+def test_every_call_that_can_wait_releases_the_gil():
+    """A client call that takes a cancel token can block (that is what the token is for),
+    and so can building a client: each must be called with the GIL released, or every other
+    thread would stop while it waits. The rest keep the GIL (cheaper for a short call)."""
+    import ctypes
+
+    from dms_progress import _ffi
+
+    can_wait = {
+        name
+        for name, (_, params) in _ffi.FUNCTIONS.items()
+        if name.startswith("dms_progress_client_") and any(p == "cancel" for p, _ in params)
+    }
+    can_wait.add("dms_progress_client_new")
+    assert can_wait <= _ffi.RELEASES_GIL, sorted(can_wait - _ffi.RELEASES_GIL)
+    assert _ffi.RELEASES_GIL <= set(_ffi.FUNCTIONS), sorted(_ffi.RELEASES_GIL - set(_ffi.FUNCTIONS))
+    flags = {name: getattr(_ffi.lib, name)._flags_ for name in _ffi.FUNCTIONS}
+    releasing = {name for name, f in flags.items() if not f & ctypes._FUNCFLAG_PYTHONAPI}
+    assert releasing == _ffi.RELEASES_GIL

@@ -79,6 +79,13 @@ def run_in_threads(n: int, call: Callable[[], None]) -> Tuple[List[BaseException
     return errors, workers
 
 
+def arm_on_main_thread(c: dms_progress.Client) -> None:
+    """One main-thread call, refused before any request: it makes the process's one Ctrl-C
+    pipe and the library's one watcher thread, which every later call reuses."""
+    with pytest.raises(dms_progress.InvalidArgumentError):
+        c.get_progress("", "t")
+
+
 def test_calls_cancelled_by_close_leave_no_thread_or_socket(hanging_endpoint):
     c = client(hanging_endpoint)
     baseline = (fds(), threads())
@@ -95,11 +102,12 @@ def test_calls_cancelled_by_close_leave_no_thread_or_socket(hanging_endpoint):
 
 
 def test_a_call_interrupted_on_the_main_thread_leaves_nothing_once_it_returns(hanging_endpoint):
-    """Ctrl-C cancels the call running in the worker thread; that thread and its socket are
-    gone within a second."""
+    """Ctrl-C cancels the call; its socket is gone within a second, and no thread is left
+    but the process's one watcher (made by the first main-thread call, before the baseline)."""
     import _thread
 
     c = client(hanging_endpoint)
+    arm_on_main_thread(c)
     baseline = (fds(), threads())
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
@@ -110,13 +118,6 @@ def test_a_call_interrupted_on_the_main_thread_leaves_nothing_once_it_returns(ha
     timer.join()
     assert settles(baseline) == baseline
     c.close()
-
-
-def arm_on_main_thread(c: dms_progress.Client) -> None:
-    """One main-thread call, refused before any request: it makes the process's one Ctrl-C
-    pipe and the library's one watcher thread, which every later call reuses."""
-    with pytest.raises(dms_progress.InvalidArgumentError):
-        c.get_progress("", "t")
 
 
 def test_a_main_thread_call_starts_no_thread(hanging_endpoint):

@@ -26,6 +26,7 @@ library's ``dms_progress_client_cancel_all``.
 from __future__ import annotations
 
 import _signal
+import _thread
 import ctypes
 import math
 import os
@@ -130,11 +131,27 @@ class _Interrupt:
 _interrupt: "Optional[_Interrupt]" = None
 
 
+_main_ident: "Optional[int]" = None
+
+
+def _main_thread_ident() -> int:
+    """The main thread's id, looked up once (``threading`` is imported for it on the first
+    call, not at import)."""
+    global _main_ident
+    if _main_ident is None:
+        import threading
+
+        _main_ident = threading.main_thread().ident
+    return _main_ident  # type: ignore[return-value]
+
+
 def _forget_interrupt_after_fork() -> None:
     # The child shares the parent's pipe: its own wakeups must not cancel the parent's call,
     # nor the parent's the child's. It makes a pipe of its own on its first main-thread call.
-    global _interrupt
+    # Its main thread is the one that forked.
+    global _interrupt, _main_ident
     _interrupt = None
+    _main_ident = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -150,13 +167,16 @@ def _run_interruptible(fn: "Callable[[Any, Optional[float]], T]", budget_s: "Opt
     module's docstring). ``seconds_left`` is None on the first run, and what remains of
     ``budget_s`` when a signal handler that returned normally made the call start again."""
     global _interrupt
+    if _thread.get_ident() != _main_thread_ident():
+        # Signals are only handled on the main thread: nothing to interrupt here.
+        return fn(None, None)
     interrupt = _interrupt
     if interrupt is None:
         interrupt = _interrupt = _Interrupt()
     try:
         previous = _signal.set_wakeup_fd(interrupt.write_fd, warn_on_full_buffer=False)
     except ValueError:
-        # Not the main thread (of the main interpreter): no signal is delivered here.
+        # The main thread of a subinterpreter: it cannot set a wakeup descriptor.
         return fn(None, None)
     started = time.monotonic()
     left: "Optional[float]" = None

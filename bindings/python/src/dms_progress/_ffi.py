@@ -38,13 +38,41 @@ class LibraryNotFoundError(OSError):
     not match this package's C API."""
 
 
+#: The C functions that may wait: on the network, on a server, on a file, or on a lock that a
+#: waiting call holds. ctypes calls them with the GIL released, so that other threads run
+#: meanwhile (and a signal can be handled). Every other function of the C API returns in
+#: microseconds without waiting on anything (accessors, setters, frees, the JSON views) and
+#: is called with the GIL held: releasing and taking back the GIL costs more than such a
+#: call, and with many threads each taking back is a wait of its own.
+RELEASES_GIL = frozenset(
+    [
+        "dms_progress_client_new",  # may fetch credentials and look up the project
+        "dms_progress_client_get_progress",
+        "dms_progress_client_wait",
+        "dms_progress_client_list_tasks",
+        "dms_progress_client_list_all_tasks",
+        "dms_progress_client_show_task",
+        "dms_progress_client_delete_task",
+        "dms_progress_client_running_expansion",
+        "dms_progress_client_cancel_all",  # takes the locks of the calls in flight
+        "dms_progress_cancel_trigger",  # likewise
+        "dms_progress_cancel_watch_fd",  # may start the watcher thread
+        "dms_progress_config_set_ca_file",  # reads a file
+        "dms_progress_decode_response",  # a body may be large
+    ]
+)
+
+
 class Library:
     """The loaded library. Each C function is declared (``restype``, ``argtypes``) from the
     generated table the first time it is looked up, then kept as a plain attribute, so later
-    lookups cost what a declared ``ctypes.CDLL`` attribute costs."""
+    lookups cost what a declared ``ctypes.CDLL`` attribute costs. Functions of
+    ``RELEASES_GIL`` come from a ``ctypes.CDLL`` (the GIL released during the call), the
+    others from a ``ctypes.PyDLL`` of the same file (the GIL kept)."""
 
-    def __init__(self, dll: ctypes.CDLL, path: str) -> None:
+    def __init__(self, dll: ctypes.CDLL, holding: ctypes.PyDLL, path: str) -> None:
         self._dll = dll
+        self._holding = holding
         self._path = path
 
     def __getattr__(self, name: str) -> object:
@@ -52,7 +80,7 @@ class Library:
         if spec is None:
             raise AttributeError(f"the dms_progress C API has no function {name!r}")
         try:
-            fn = getattr(self._dll, name)
+            fn = getattr(self._dll if name in RELEASES_GIL else self._holding, name)
         except AttributeError:
             fn = None
         if fn is None:
@@ -85,9 +113,11 @@ def _load() -> "tuple[Library, str]":
         )
     try:
         dll = ctypes.CDLL(path)
+        # The same file again: the dynamic loader hands back the library already loaded.
+        holding = ctypes.PyDLL(path)
     except OSError as e:
         raise LibraryNotFoundError(f"dms_progress: cannot load the native library {path}: {e}") from e
-    library = Library(dll, path)
+    library = Library(dll, holding, path)
     # One cheap check that this is our library at all, so a wrong file fails at import
     # rather than at the first call.
     library.dms_progress_version
