@@ -314,7 +314,14 @@ def test_python_success_paths_and_task_errors(canary_emulator):
         with make(canary_emulator.endpoint) as c:
             assert_clean("Client", repr(c), str(c), vars(c))
             p = c.get_progress(INSTANCE, LONG)
-            assert_clean("Progress", repr(p), str(p), *[repr(s) for s in p.steps], vars(p))
+            # The values are __slots__ classes: every slot of the progress and its steps.
+            slots = [repr(getattr(x, n)) for x in (p, *p.steps) for n in type(x).__slots__]
+            assert_clean("Progress", repr(p), str(p), *[repr(s) for s in p.steps], *slots)
+            page = c.list_tasks(INSTANCE)
+            found = c.running_expansion(INSTANCE)
+            assert page.tasks and found.task is not None
+            task_slots = [repr(getattr(t, n)) for t in page.tasks for n in type(t).__slots__]
+            assert_clean("tasks", repr(page), repr(found), *[repr(t) for t in page.tasks], *task_slots)
             e = sweep_call(
                 "a failed task",
                 lambda: c.wait(INSTANCE, FAILS, interval=0.1, timeout=20),
