@@ -7,7 +7,7 @@ import ctypes
 
 from . import _ffi
 from ._ffi import lib
-from ._progress import _Frozen, _datetime_of, _set, _text_of
+from ._progress import _Frozen, _datetime_of, _new, _set, _text_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def _time(ptr: "Any", numeric: "Any", textual: "Any") -> "Any":
 def task_from_c(ptr: "Any") -> Task:
     """Copies a (borrowed or owned) ``dms_progress_task *``; the result outlives it."""
     text = _ffi.text
-    task = object.__new__(Task)
+    task = _new(Task)
     _set(task, "id", text(lib.dms_progress_task_id(ptr)) or "")
     _set(task, "name", text(lib.dms_progress_task_name(ptr)) or "")
     _set(task, "status", TaskStatus(text(lib.dms_progress_task_status_text(ptr)) or ""))

@@ -21,6 +21,16 @@ pub struct dms_progress_cancel {
     watch: Mutex<Option<progress_client::FdWatch>>,
 }
 
+/// The token of an optional `cancel` argument (NULL: none), as a reference of the call's own,
+/// so the caller may free its handle while the call runs.
+///
+/// # Safety
+/// `cancel` is NULL or a live cancel handle of this library.
+pub(crate) unsafe fn token_arg(cancel: *const dms_progress_cancel) -> Option<CancelToken> {
+    // SAFETY: per the contract above.
+    unsafe { cancel.as_ref() }.map(|c| c.token.clone())
+}
+
 /// A new, untriggered cancel token. Never NULL (aborts only if memory runs out). Thread-safe.
 #[no_mangle]
 pub extern "C" fn dms_progress_cancel_new() -> *mut dms_progress_cancel {
@@ -83,22 +93,17 @@ pub extern "C" fn dms_progress_cancel_watch_fd(
 
 #[cfg(unix)]
 fn watch_fd(cancel: &dms_progress_cancel, fd: i32) -> Result<(), ErrorDetail> {
-    if fd < 0 {
-        return Err(ErrorDetail::simple(
-            dms_progress_result::InvalidArgument,
-            format!("fd is not a file descriptor ({fd})"),
-        ));
-    }
-    let mut slot = cancel.watch.lock().unwrap_or_else(PoisonError::into_inner);
-    // The old watch ends first, so it never fires for this token after the call.
-    *slot = None;
+    // `FdWatch::new` owns the checks of `fd`; a refused one leaves any current watch alone.
     let watch = progress_client::FdWatch::new(fd, cancel.token.clone()).map_err(|e| {
-        ErrorDetail::simple(
-            dms_progress_result::Transport,
-            format!("cannot start watching fd {fd}: {e}"),
-        )
+        let result = if e.kind() == std::io::ErrorKind::InvalidInput {
+            dms_progress_result::InvalidArgument
+        } else {
+            dms_progress_result::Transport
+        };
+        ErrorDetail::simple(result, format!("cannot watch fd {fd}: {e}"))
     })?;
-    *slot = Some(watch);
+    // Replacing the old watch ends it (both trigger the same token, so an overlap is moot).
+    *cancel.watch.lock().unwrap_or_else(PoisonError::into_inner) = Some(watch);
     Ok(())
 }
 

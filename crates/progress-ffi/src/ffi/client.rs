@@ -8,7 +8,7 @@ use std::sync::Arc;
 use progress_client::{Client, WaitOptions};
 
 use super::boundary::{c_text, ffi_boundary, ffi_fallible, opt_ptr, try_arc, try_out, try_ref, try_str};
-use super::cancel::dms_progress_cancel;
+use super::cancel::{dms_progress_cancel, token_arg};
 use super::config::dms_progress_config;
 use super::error::{dms_progress_error, dms_progress_result};
 use super::progress::dms_progress_progress;
@@ -208,7 +208,7 @@ pub unsafe extern "C" fn dms_progress_client_get_progress(
         let task_id = try_str!(task_id);
         let progress_out = try_out!(progress_out);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         let progress = client
             .client
             .get_progress_cancellable(instance_id, task_id, cancel.as_ref())?;

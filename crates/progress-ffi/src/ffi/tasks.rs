@@ -15,7 +15,7 @@ use super::boundary::{
     c_text, copy_to_buffer, ffi_boundary, ffi_fallible, free_box, opt_ptr, put, try_arc, try_mut, try_out,
     try_ref, try_str,
 };
-use super::cancel::dms_progress_cancel;
+use super::cancel::{dms_progress_cancel, token_arg};
 use super::client::dms_progress_client;
 use super::error::{dms_progress_error, dms_progress_result, ErrorDetail};
 
@@ -463,7 +463,7 @@ pub unsafe extern "C" fn dms_progress_client_list_tasks(
         // SAFETY: NULL or a live query, per the header.
         let query = unsafe { query_arg(query) };
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         let TaskPage { task_count, tasks } =
             client
                 .client
@@ -499,7 +499,7 @@ pub unsafe extern "C" fn dms_progress_client_list_all_tasks(
         // SAFETY: NULL or a live query, per the header.
         let query = unsafe { query_arg(query) };
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         let tasks = client
             .client
             .iter_tasks_cancellable(instance_id, query, cancel)
@@ -532,7 +532,7 @@ pub unsafe extern "C" fn dms_progress_client_show_task(
         let task_id = try_str!(task_id);
         let task_out = try_out!(task_out);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         let task = client
             .client
             .show_task_cancellable(instance_id, task_id, cancel.as_ref())?;
@@ -562,7 +562,7 @@ pub unsafe extern "C" fn dms_progress_client_delete_task(
         let instance_id = try_str!(instance_id);
         let task_id = try_str!(task_id);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         client
             .client
             .delete_task_cancellable(instance_id, task_id, cancel.as_ref())?;
@@ -596,7 +596,7 @@ pub unsafe extern "C" fn dms_progress_client_running_expansion(
         let running_out = try_out!(running_out);
         let task_out = try_out!(task_out);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        let cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        let cancel = unsafe { token_arg(cancel) };
         let (running, task) = match client.client.running_expansion_cancellable(instance_id, cancel)? {
             RunningExpansion::Running(t) => (true, Some(t)),
             RunningExpansion::NoneRunning { newest } => (false, newest),

@@ -7,7 +7,7 @@ use progress_client::CancelToken;
 use progress_core::wait::WaitSettings;
 
 use super::boundary::{ffi_boundary, ffi_fallible, free_box, try_mut, try_ref};
-use super::cancel::dms_progress_cancel;
+use super::cancel::{dms_progress_cancel, token_arg};
 use super::error::{dms_progress_error, dms_progress_result};
 use super::progress::dms_progress_progress;
 
@@ -150,7 +150,7 @@ pub extern "C" fn dms_progress_wait_options_set_cancel(
     ffi_fallible!(err_out, {
         let options = try_mut!(options);
         // SAFETY: NULL (no token) or a live cancel handle, per the header.
-        options.cancel = unsafe { cancel.as_ref() }.map(|c| c.token.clone());
+        options.cancel = unsafe { token_arg(cancel) };
         Ok(())
     })
 }
