@@ -54,6 +54,7 @@ command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
+command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     apt-get update -qq
@@ -164,30 +165,54 @@ ARGS=("$ENDPOINT" "$PROJECT" "$INSTANCE" "$TASK")
 echo "emulator $ENDPOINT (pid $EMU_PID)" >&2
 
 step "2. end to end on loopback: $ROUNDS rounds, sequential then 8 concurrent callers"
+# Where the emulator and a sequential client run decides a loopback call's latency on a VM
+# more than either does: in the same CPU a request is a context switch into the emulator; in
+# two CPUs it is a wake-up of an idle virtual CPU, which costs tens of microseconds on a
+# hypervisor. Left to the scheduler, a run flips between the two from one moment to the next.
+# So the sequential rows are pinned, both ways: "seq" with the emulator on CPU 0 and the client
+# on CPU 1 (as a service on another machine), "same" with both on CPU 0. The concurrent rows
+# keep every CPU busy and are not pinned.
+if [ "$(nproc)" -ge 2 ]; then
+    SPLIT=(taskset -c 1) SAME=(taskset -c 0)
+    pin_emulator() { taskset -a -p -c "$1" "$EMU_PID" > /dev/null; }
+else
+    SPLIT=() SAME=()
+    pin_emulator() { :; }
+fi
+sequential() { # mode, then the command prefix for the client's CPU
+    local mode=$1
+    shift
+    "$@" "$OUT/bench_c" raw "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.raw.$mode.$round"
+    "$@" target/release/examples/bench_client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.rust.$mode.$round"
+    "$@" "$OUT/bench_c" client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.c.$mode.$round"
+    "$@" "$OUT/bench-go" "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.go.$mode.$round"
+    "$@" "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.python.$mode.$round"
+    "$@" "$PY_OURS" bench/py/bench_py.py socket "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.pysocket.$mode.$round"
+    "$@" "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 1 "$SDK_SEQ" > "$RES/e2e.sdk.$mode.$round"
+}
 for round in $(seq "$ROUNDS"); do
     echo "round $round" >&2
-    "$OUT/bench_c" raw "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.raw.seq.$round"
-    "$OUT/bench_c" raw "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.raw.conc.$round"
-    target/release/examples/bench_client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.rust.seq.$round"
-    target/release/examples/bench_client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.rust.conc.$round"
-    "$OUT/bench_c" client "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.c.seq.$round"
-    "$OUT/bench_c" client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.c.conc.$round"
-    "$OUT/bench-go" "${ARGS[@]}" 1 "$FAST_SEQ" > "$RES/e2e.go.seq.$round"
-    "$OUT/bench-go" "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.go.conc.$round"
-    "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.python.seq.$round"
-    "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
-    "$PY_OURS" bench/py/bench_py.py socket "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/e2e.pysocket.seq.$round"
-    "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 1 "$SDK_SEQ" > "$RES/e2e.sdk.seq.$round"
-    "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
+    pin_emulator 0
+    sequential seq "${SPLIT[@]}"
     # The official Go SDK: on the running task (it fails to decode integer step times: the
     # error is recorded), and timed on a task not started yet, which it can decode.
     "$OUT/bench-go-sdk" "${ARGS[@]}" 1 1 > /dev/null 2> "$RES/gosdk.running.err" || true
-    "$OUT/bench-go-sdk" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.waiting.seq.$round"
-    "$OUT/bench-go" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.ours.seq.$round"
+    "${SPLIT[@]}" "$OUT/bench-go-sdk" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.waiting.seq.$round"
+    "${SPLIT[@]}" "$OUT/bench-go" "$ENDPOINT" "$PROJECT" "$INSTANCE" "$WAITING_TASK" 1 "$FAST_SEQ" > "$RES/gosdk.ours.seq.$round"
+    if [ ${#SAME[@]} -gt 0 ]; then sequential same "${SAME[@]}"; fi
+    pin_emulator 0-$(($(nproc) - 1))
+    "$OUT/bench_c" raw "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.raw.conc.$round"
+    target/release/examples/bench_client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.rust.conc.$round"
+    "$OUT/bench_c" client "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.c.conc.$round"
+    "$OUT/bench-go" "${ARGS[@]}" 8 "$FAST_CONC" > "$RES/e2e.go.conc.$round"
+    "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
+    "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
 done
 # Where the Python package's time goes: the same call from a worker thread (no helper thread
 # for Ctrl-C), and the copy of a result into Python objects alone.
-"$PY_OURS" bench/py/bench_py.py ours-parts "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/python_parts.txt"
+pin_emulator 0
+"${SPLIT[@]}" "$PY_OURS" bench/py/bench_py.py ours-parts "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/python_parts.txt"
+pin_emulator 0-$(($(nproc) - 1))
 
 step "3. cold start (hyperfine)"
 HF=(hyperfine --style none --shell=none --warmup 3)
