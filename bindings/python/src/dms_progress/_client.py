@@ -124,11 +124,11 @@ class _Interrupt:
                 return got
             got += chunk
 
-    def fired(self) -> bool:
-        return bool(lib.dms_progress_cancel_is_triggered(self.token))
 
 
 _interrupt: "Optional[_Interrupt]" = None
+#: Whether a signal triggered the interrupt's token (looked up on every main-thread call).
+_is_triggered: "Any" = None
 
 
 _main_ident: "Optional[int]" = None
@@ -166,19 +166,20 @@ def _run_interruptible(fn: "Callable[[Any, Optional[float]], T]", budget_s: "Opt
     """Runs ``fn(cancel_ptr, seconds_left)`` so that a signal interrupts it promptly (see the
     module's docstring). ``seconds_left`` is None on the first run, and what remains of
     ``budget_s`` when a signal handler that returned normally made the call start again."""
-    global _interrupt
-    if _thread.get_ident() != _main_thread_ident():
+    global _interrupt, _is_triggered
+    if _thread.get_ident() != (_main_ident or _main_thread_ident()):
         # Signals are only handled on the main thread: nothing to interrupt here.
         return fn(None, None)
     interrupt = _interrupt
     if interrupt is None:
+        _is_triggered = lib.dms_progress_cancel_is_triggered
         interrupt = _interrupt = _Interrupt()
     try:
         previous = _signal.set_wakeup_fd(interrupt.write_fd, warn_on_full_buffer=False)
     except ValueError:
         # The main thread of a subinterpreter: it cannot set a wakeup descriptor.
         return fn(None, None)
-    started = time.monotonic()
+    started = time.monotonic() if budget_s is not None else 0.0
     left: "Optional[float]" = None
     while True:
         try:
@@ -187,10 +188,10 @@ def _run_interruptible(fn: "Callable[[Any, Optional[float]], T]", budget_s: "Opt
             finally:
                 _signal.set_wakeup_fd(previous)
         except CancelledError:
-            if not interrupt.fired():
+            if not _is_triggered(interrupt.token):
                 raise  # cancelled for another reason: close(), or on_progress said stop
         finally:
-            if interrupt.fired():
+            if _is_triggered(interrupt.token):
                 # Also after a call that returned: the signal's handler then runs in the
                 # caller, at its next bytecode.
                 _forward(interrupt.drain(), previous, interrupt.write_fd)
