@@ -357,9 +357,15 @@ impl Client {
     }
 
     /// One attempt of a progress poll, without retries (a watch of many tasks retries through
-    /// its waiters and its shared pace instead), within `cap`.
-    pub(crate) fn poll_once(&self, req: &ProgressRequest, cap: Duration) -> Result<Progress, Error> {
-        let in_flight = self.transport.begin_call(None);
+    /// its waiters and its shared pace instead), within `cap`; `cancel` (the watch's token)
+    /// shuts the attempt's socket down as it does a single call's.
+    pub(crate) fn poll_once(
+        &self,
+        req: &ProgressRequest,
+        cap: Duration,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Progress, Error> {
+        let in_flight = self.transport.begin_call(cancel);
         self.attempt(&ProgressCall(req), Some(cap), Some(in_flight.token()))
     }
 

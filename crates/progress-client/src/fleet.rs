@@ -59,8 +59,9 @@ pub struct WatchAllOptions<'a> {
     pub max_rate: f64,
     /// Worker threads sending polls (default [`defaults::WATCH_WORKERS`]; at least 1).
     pub workers: usize,
-    /// Stops the watch: polls in flight finish (each within its attempt timeout), no new one
-    /// starts, and every task not ended yet ends as [`Error::Cancelled`].
+    /// Stops the watch: polls in flight are abandoned (their sockets shut down, as a single
+    /// call's are), no new one starts, and every task not ended yet ends as
+    /// [`Error::Cancelled`].
     pub cancel: Option<&'a CancelToken>,
 }
 
@@ -151,6 +152,9 @@ impl Client {
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) = mpsc::channel::<(usize, Result<Progress, Error>)>();
         let requests = &requests;
+        // Each poll carries the watch's token too, so that a cancel also ends the attempts in
+        // flight (their sockets are shut down) instead of waiting for their answers.
+        let cancel = options.cancel;
         std::thread::scope(|scope| {
             let mut started = 0;
             let mut refused = None;
@@ -162,7 +166,7 @@ impl Client {
                     // worker panicked, and the job queue is still sound.
                     let job = jobs.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok(job) = job else { return };
-                    let result = self.poll_once(&requests[job.index], job.budget);
+                    let result = self.poll_once(&requests[job.index], job.budget, cancel);
                     if done.send((job.index, result)).is_err() {
                         return;
                     }

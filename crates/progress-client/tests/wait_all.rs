@@ -326,3 +326,46 @@ fn a_cancelled_watch_ends_every_task_promptly() {
     assert_eq!(ended, 20);
     assert!(results.iter().all(|r| matches!(r, Err(Error::Cancelled))));
 }
+
+#[test]
+fn a_cancel_abandons_the_polls_in_flight_against_a_server_that_never_answers() {
+    // Every poll hangs far past the test: only shutting the sockets down ends the watch.
+    let server = Server::always(Reply::delayed(
+        Duration::from_secs(120),
+        Reply::respond(200, &[], RUNNING),
+    ));
+    let client = client_for(server.url());
+    let targets: Vec<WatchTarget> = (0..4)
+        .map(|i| WatchTarget::new("inst", format!("t{i}")))
+        .collect();
+    let token = CancelToken::new();
+    let trigger = token.clone();
+    let canceller = std::thread::spawn(move || {
+        // Once every poll is in flight.
+        server.wait_for(4);
+        trigger.cancel();
+        (Instant::now(), server)
+    });
+    let results = client
+        .wait_all(
+            &targets,
+            WatchAllOptions {
+                cancel: Some(&token),
+                workers: 4,
+                ..fast()
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    let (cancelled_at, _server) = canceller.join().unwrap();
+    // The attempts' own timeout is 30 s: returning well before it means they were cut.
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        cancelled_at.elapsed()
+    );
+    assert!(
+        results.iter().all(|r| matches!(r, Err(Error::Cancelled))),
+        "{results:?}"
+    );
+}
