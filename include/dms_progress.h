@@ -655,6 +655,22 @@ size_t dms_progress_progress_to_json(const struct dms_progress_progress *progres
                                      char *buf,
                                      size_t len);
 
+// Writes the progress as one compact JSON array into `buf`: the values of
+// `dms_progress_progress_to_json`, in the same order, without key names, for a binding that
+// builds its own objects from them (a JSON parser does much less work on arrays than on
+// objects; the Python package copies each progress this way):
+//
+// ```json
+// [40,90,false,null,1,[["pre_check","COMPLETED",1700000000000,1700000060000],["disk_expansion","IN_PROGRESS",1700000060000,null]]]
+// ```
+//
+// `[percentage, remain_time, is_complete, failed_step, current_step, steps]`, each step
+// `[name, status, start_time, end_time]`; every value reads as in the object form. The same
+// `snprintf` contract, ownership and thread-safety as `dms_progress_progress_to_json`.
+size_t dms_progress_progress_to_json_array(const struct dms_progress_progress *progress,
+                                           char *buf,
+                                           size_t len);
+
 // Builds the signed `GET .../progress` request for `instance_id` and `task_id`, as signed at
 // `unix_seconds` (seconds since the Unix epoch, UTC; the gateway refuses a time more than
 // 15 minutes off). `config` is resolved as by `dms_progress_client_new` (environment and

@@ -667,6 +667,19 @@ static void test_progress_json(void) {
     dms_progress_progress_free(p);
     char untouched = 'x';
     CHECK(dms_progress_progress_to_json(NULL, &untouched, 1) == 0 && untouched == 'x');
+
+    /* The positional form: the same values, in the same order, without keys. */
+    const char *want_array = "[40,null,false,null,0,[[\"caf\xc3\xa9\",\"IN_PROGRESS\",1700000000000,\"soon\"]]]";
+    CHECK_RC(dms_progress_decode_response(200, NULL, NULL, 0, (const uint8_t *)body, strlen(body), &p, NULL),
+             DMS_PROGRESS_RESULT_OK);
+    char small[8];
+    size_t need_array = dms_progress_progress_to_json_array(p, small, sizeof small);
+    CHECK(need_array == strlen(want_array) && strlen(small) == sizeof small - 1);
+    buf = malloc(need_array + 1);
+    CHECK(dms_progress_progress_to_json_array(p, buf, need_array + 1) == need_array && strcmp(buf, want_array) == 0);
+    free(buf);
+    dms_progress_progress_free(p);
+    CHECK(dms_progress_progress_to_json_array(NULL, &untouched, 1) == 0 && untouched == 'x');
 }
 
 static void test_sans_io(void) {

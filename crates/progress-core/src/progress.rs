@@ -9,7 +9,7 @@ use std::fmt;
 use std::num::IntErrorKind;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeStruct, Serializer};
+use serde::ser::{SerializeStruct, SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// The state of one step.
@@ -145,6 +145,55 @@ impl Progress {
     pub fn to_json(&self) -> String {
         // Serialising these types cannot fail: every key is a string and no value is a float.
         serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The positional JSON view: the same values as the [JSON view](Progress::to_json), in the
+/// same order, as arrays without key names, for a binding that builds its own objects (a
+/// parser makes no map and no key string for them, which is most of its work on the object
+/// view):
+///
+/// ```json
+/// [50,120,false,null,1,[["pre_check","COMPLETED",1700000000000,1700000060000],
+///                       ["disk_expansion","IN_PROGRESS",1700000060000,null]]]
+/// ```
+///
+/// `[percentage, remain_time, is_complete, failed_step, current_step, steps]`, each step
+/// `[name, status, start_time, end_time]`; the values read as in the object view.
+impl Progress {
+    /// The positional JSON view (see above), without whitespace.
+    pub fn to_json_array(&self) -> String {
+        // As for `to_json`: nothing here can fail to serialise.
+        serde_json::to_string(&Positional(self)).unwrap_or_default()
+    }
+}
+
+/// A progress serialised as the positional view.
+struct Positional<'a>(&'a Progress);
+
+impl Serialize for Positional<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let mut s = serializer.serialize_tuple(6)?;
+        s.serialize_element(&p.percentage)?;
+        s.serialize_element(&p.remain_time)?;
+        s.serialize_element(&p.is_complete())?;
+        s.serialize_element(&p.failed_step())?;
+        s.serialize_element(&p.current_step_index())?;
+        s.serialize_element(&PositionalSteps(&p.steps))?;
+        s.end()
+    }
+}
+
+struct PositionalSteps<'a>(&'a [Step]);
+
+impl Serialize for PositionalSteps<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .iter()
+                .map(|s| (&s.name, s.status.as_str(), &s.start_time, &s.end_time)),
+        )
     }
 }
 
@@ -455,6 +504,18 @@ mod tests {
         );
         let done = decode_progress(br#"{"progress_percentage": 100, "step_list": []}"#).unwrap();
         assert!(done.to_json().contains(r#""is_complete":true"#));
+    }
+
+    #[test]
+    fn the_positional_view_is_the_object_views_values_in_order() {
+        let p = decode_progress(
+            br#"{"progress_percentage": 40, "step_list": [{"name": "a\"b", "statue": "FAILED", "start_time": "soon"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.to_json_array(),
+            r#"[40,null,false,0,null,[["a\"b","FAILED","soon",null]]]"#
+        );
     }
 
     #[test]

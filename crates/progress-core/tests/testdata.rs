@@ -283,3 +283,33 @@ fn every_response_case_decodes_as_expected() {
         }
     }
 }
+
+#[test]
+fn the_positional_json_view_holds_the_object_views_values_in_its_order() {
+    let object_keys = [
+        "percentage",
+        "remain_time",
+        "is_complete",
+        "failed_step",
+        "current_step",
+    ];
+    let step_keys = ["name", "status", "start_time", "end_time"];
+    let mut seen = 0;
+    for case in response_cases() {
+        let Ok(p) = decode_response(case.status, &case.header_pairs(), &case.body) else {
+            continue;
+        };
+        seen += 1;
+        let object: Value = serde_json::from_str(&p.to_json()).unwrap();
+        let array: Value = serde_json::from_str(&p.to_json_array()).unwrap();
+        let mut want: Vec<Value> = object_keys.iter().map(|k| object[k].clone()).collect();
+        let steps = object["steps"].as_array().unwrap().iter();
+        want.push(Value::Array(
+            steps
+                .map(|s| Value::Array(step_keys.iter().map(|k| s[k].clone()).collect()))
+                .collect(),
+        ));
+        assert_eq!(array, Value::Array(want), "{}", case.name);
+    }
+    assert!(seen >= 10, "only {seen} cases decoded");
+}

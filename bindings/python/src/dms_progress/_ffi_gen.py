@@ -543,6 +543,14 @@ FUNCTIONS = {
             ('len', ctypes.c_size_t),
         ],
     ),
+    'dms_progress_progress_to_json_array': (
+        ctypes.c_size_t,
+        [
+            ('progress', ctypes.POINTER(dms_progress_progress)),
+            ('buf', ctypes.c_char_p),
+            ('len', ctypes.c_size_t),
+        ],
+    ),
     'dms_progress_build_request': (
         dms_progress_result,
         [

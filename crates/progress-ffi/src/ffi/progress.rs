@@ -295,3 +295,26 @@ pub extern "C" fn dms_progress_progress_to_json(
         copy_to_buffer(&try_ref!(progress).inner.to_json(), buf, len)
     }
 }
+
+/// Writes the progress as one compact JSON array into `buf`: the values of
+/// `dms_progress_progress_to_json`, in the same order, without key names, for a binding that
+/// builds its own objects from them (a JSON parser does much less work on arrays than on
+/// objects; the Python package copies each progress this way):
+///
+/// ```json
+/// [40,90,false,null,1,[["pre_check","COMPLETED",1700000000000,1700000060000],["disk_expansion","IN_PROGRESS",1700000060000,null]]]
+/// ```
+///
+/// `[percentage, remain_time, is_complete, failed_step, current_step, steps]`, each step
+/// `[name, status, start_time, end_time]`; every value reads as in the object form. The same
+/// `snprintf` contract, ownership and thread-safety as `dms_progress_progress_to_json`.
+#[no_mangle]
+pub extern "C" fn dms_progress_progress_to_json_array(
+    progress: *const dms_progress_progress,
+    buf: *mut c_char,
+    len: usize,
+) -> usize {
+    ffi_boundary! {
+        copy_to_buffer(&try_ref!(progress).inner.to_json_array(), buf, len)
+    }
+}
