@@ -125,7 +125,6 @@ class _Interrupt:
             got += chunk
 
 
-
 _interrupt: "Optional[_Interrupt]" = None
 #: Whether a signal triggered the interrupt's token (looked up on every main-thread call).
 _is_triggered: "Any" = None

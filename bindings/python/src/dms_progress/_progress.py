@@ -158,8 +158,6 @@ class Step(_Frozen):
         )
 
 
-
-
 def _datetime_of(value: "Any") -> "Optional[_dt.datetime]":
     if value.__class__ is int:
         if _epoch is None:
@@ -259,7 +257,7 @@ class Progress(_Frozen):
 # The setters of the slots themselves: a copy fills a new instance through them, which skips
 # the look-up by name that ``object.__setattr__`` makes (and the classes' own refusal to be
 # assigned to). A poll builds one progress and a step per step.
-_step_setters = (Step.name.__set__, Step.status.__set__, Step._start.__set__, Step._end.__set__)  # type: ignore[attr-defined]
+_step_setters = tuple(getattr(Step, f).__set__ for f in Step.__slots__)
 _progress_setters = tuple(getattr(Progress, f).__set__ for f in Progress.__slots__)
 
 
@@ -296,6 +294,7 @@ _scan: "Any" = None
 _progress_to_json_array: "Any" = None
 _epoch: "Any" = None
 _millis: "Any" = None
+_string_at = ctypes.string_at
 #: Each thread's buffer for JSON views, reused from call to call.
 _buffers = _thread._local()
 
@@ -309,7 +308,7 @@ def _first_use() -> None:
 
     _epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
     _millis = datetime.timedelta
-    # The C scanner itself: the library writes no whitespace around the object.
+    # The C scanner itself: the library writes no whitespace around a view.
     _scan = json.JSONDecoder().scan_once
     _progress_to_json_array = lib.dms_progress_progress_to_json_array
 
@@ -335,8 +334,9 @@ def parse_json(text: str) -> "Any":
 
 def progress_from_c(ptr: "Any") -> Progress:
     """Copies a (borrowed or owned) ``dms_progress_progress *`` into a ``Progress``, in one
-    call to the library (its positional JSON view, which ``json``'s C scanner reads several
-    times faster than the object view). The result stays valid after the handle is freed.
+    call to the library (its positional JSON view, which ``json``'s C scanner reads in about
+    40 % of the time the object view takes). The result stays valid after the handle is
+    freed.
 
     What ``view_json`` and ``parse_json`` do, written out: this runs once per poll, and each
     Python call saved here is a fraction of a microsecond on every one."""
@@ -347,6 +347,3 @@ def progress_from_c(ptr: "Any") -> Progress:
     if n >= _JSON_BUFFER:
         return progress_from_array(parse_json(view_json(_progress_to_json_array, ptr)))
     return progress_from_array(_scan(_string_at(buf, n).decode("utf-8"), 0)[0])
-
-
-_string_at = ctypes.string_at
