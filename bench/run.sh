@@ -208,8 +208,9 @@ for round in $(seq "$ROUNDS"); do
     "$PY_OURS" bench/py/bench_py.py ours "${ARGS[@]}" 8 "$PY_CONC" > "$RES/e2e.python.conc.$round"
     "$PY_SDK" bench/py/bench_py.py sdk "${ARGS[@]}" 8 "$SDK_CONC" > "$RES/e2e.sdk.conc.$round"
 done
-# Where the Python package's time goes: the same call from a worker thread (no helper thread
-# for Ctrl-C), and the copy of a result into Python objects alone.
+# Where the Python package's time goes: the same call from a worker thread (no wakeup
+# descriptor for Ctrl-C), the native call alone, and the copy of a result into Python objects
+# alone; across CPUs, as the sequential rows.
 pin_emulator 0
 "${SPLIT[@]}" "$PY_OURS" bench/py/bench_py.py ours-parts "${ARGS[@]}" 1 "$PY_SEQ" > "$RES/python_parts.txt"
 pin_emulator 0-$(($(nproc) - 1))
